@@ -1,0 +1,154 @@
+"""Rigorous arithmetic: arb balls, float64 interval arrays, and the bridge between them.
+
+Two kinds of number carry every kernel quantity:
+- flint ``arb`` balls at ``PREC`` bits, for exp and sqrt (arb guarantees the true value lies
+  in the ball; comparisons are used only in their "certainly" sense);
+- ``Interval``: a pair of float64 numpy arrays ``lo <= true value <= hi`` elementwise. Each
+  operation computes the float result in the machine's rounding and then steps one float
+  outward with ``nextafter`` (rule ``round_outward``: one IEEE operation errs by less than one
+  ulp in any rounding mode, subnormals included). No BLAS, no ``np.sum``, no ``np.exp`` here:
+  only elementwise +, -, *, min, max, which numpy performs as single IEEE operations.
+
+Every number that enters an ``Interval`` comes from an exact value (a dyadic rational, or an
+exact arb endpoint) rounded outward, never from a float parse of a decimal.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+from flint import arb, ctx
+
+from checker.errors import Rejected
+
+PREC = 128  # bits of every arb computation in the kernel
+UNIT_ROUNDOFF = Fraction(1, 2**52)  # one ulp relative error, any rounding mode (binary64)
+
+_DOWN, _UP = -np.inf, np.inf
+
+
+def workprec():
+    """The context every arb computation of the kernel runs in (ctx.prec itself is global)."""
+    return ctx.workprec(PREC)
+
+
+def float_below(x: arb) -> float:
+    """The largest float64 <= every point of the ball ``x`` (-inf if none is finite)."""
+    lower = x.lower()
+    f = float(lower)  # nearest to an exact point; corrected below by an exact comparison
+    if not math.isfinite(f):
+        return f if f < 0 else np.finfo(np.float64).max
+    if arb(f) > lower:
+        f = math.nextafter(f, _DOWN)
+    return f
+
+
+def float_above(x: arb) -> float:
+    """The smallest float64 >= every point of the ball ``x`` (+inf if none is finite)."""
+    return -float_below(-x)
+
+
+def exact_arb(value: int, shift: int) -> arb:
+    """The ball for the dyadic rational ``value * 2**-shift`` (exact up to PREC bits)."""
+    return arb(value) / arb(2) ** shift
+
+
+@dataclass(frozen=True)
+class Interval:
+    """Elementwise enclosure ``lo <= x <= hi`` of a real array ``x`` (float64 arrays).
+
+    Each operator returns an enclosure of the exact result of the same operation on the
+    enclosed reals (rules ``ival_add``, ``ival_sub``, ``ival_mul``, each followed by
+    ``round_outward``). NaN never encloses anything: ``certainly_positive`` is False on it."""
+
+    lo: np.ndarray
+    hi: np.ndarray
+
+    @staticmethod
+    def from_dyadic(values: np.ndarray, shift: int) -> "Interval":
+        """Enclose ``values * 2**-shift`` for an object array of Python ints (round_outward:
+        Python's int / int is correctly rounded, so the true value is within one ulp)."""
+        scale = 1 << shift
+        nearest = np.array([v / scale for v in values.ravel().tolist()], dtype=np.float64)
+        nearest = nearest.reshape(values.shape)
+        if not np.all(np.isfinite(nearest)):
+            raise Rejected("a table entry overflows binary64")
+        return Interval(np.nextafter(nearest, _DOWN), np.nextafter(nearest, _UP))
+
+    @staticmethod
+    def from_balls(balls: list, shape: tuple[int, ...]) -> "Interval":
+        """Enclose a list of arb balls (row-major) by their outward-rounded endpoints."""
+        lo = np.array([float_below(b) for b in balls], dtype=np.float64).reshape(shape)
+        hi = np.array([float_above(b) for b in balls], dtype=np.float64).reshape(shape)
+        return Interval(lo, hi)
+
+    def transpose(self, axes: tuple[int, ...]) -> "Interval":
+        return Interval(self.lo.transpose(axes), self.hi.transpose(axes))
+
+    def __getitem__(self, index) -> "Interval":
+        return Interval(self.lo[index], self.hi[index])
+
+    def __add__(self, other: "Interval") -> "Interval":
+        return Interval(np.nextafter(self.lo + other.lo, _DOWN), np.nextafter(self.hi + other.hi, _UP))
+
+    def __sub__(self, other: "Interval") -> "Interval":
+        return Interval(np.nextafter(self.lo - other.hi, _DOWN), np.nextafter(self.hi - other.lo, _UP))
+
+    def __mul__(self, other: "Interval") -> "Interval":
+        corners = (self.lo * other.lo, self.lo * other.hi, self.hi * other.lo, self.hi * other.hi)
+        lo = np.minimum(np.minimum(corners[0], corners[1]), np.minimum(corners[2], corners[3]))
+        hi = np.maximum(np.maximum(corners[0], corners[1]), np.maximum(corners[2], corners[3]))
+        return Interval(np.nextafter(lo, _DOWN), np.nextafter(hi, _UP))
+
+    def width_bound(self) -> Fraction:
+        """An exact upper bound on max(hi - lo): the largest |x - lo| for any enclosed x."""
+        widths = np.nextafter(self.hi - self.lo, _UP)  # round_outward on the subtraction
+        return _exact_max(widths)
+
+    def magnitude_bound(self) -> Fraction:
+        """An exact upper bound on max(|lo|, |hi|) over all entries."""
+        return max(_exact_max(np.abs(self.lo)), _exact_max(np.abs(self.hi)))
+
+    @property
+    def size(self) -> int:
+        return int(self.lo.size)
+
+
+def _exact_max(values: np.ndarray) -> Fraction:
+    """max of a float array as an exact rational; refuses NaN or infinity."""
+    top = float(np.max(values)) if values.size else 0.0
+    if not math.isfinite(top) or np.isnan(values).any():
+        raise Rejected("a floating-point intermediate is not finite")
+    return Fraction(top)
+
+
+def float_at_least(x: Fraction) -> float:
+    """The smallest float64 >= the rational x."""
+    f = float(x)  # correctly rounded for Fraction
+    if Fraction(f) < x:
+        f = math.nextafter(f, _UP)
+    return f
+
+
+def self_test() -> None:
+    """Start-up check that this machine's float64 behaves as the error model assumes: IEEE
+    binary64 round-to-nearest sums, gradual underflow (no flush-to-zero), exact nextafter, and
+    exact Fraction conversions. Raises ``Rejected`` if not, so nothing is proved on such a
+    machine."""
+    tiny = np.float64(5e-324)
+    checks = [
+        np.float64(0.1) + np.float64(0.2) == np.float64(0.30000000000000004),
+        np.float64(2.2250738585072014e-308) / 2 > 0,  # subnormals survive
+        tiny * np.float64(0.5) in (0.0, tiny),
+        np.nextafter(np.float64(1.0), _UP) == 1.0 + 2.0**-52,
+        np.nextafter(np.float64(0.0), _DOWN) == -tiny,
+        Fraction(float(Fraction(1, 3))) == Fraction(6004799503160661, 2**54),
+        np.finfo(np.float64).eps == 2.0**-52,
+        np.float64(1.0) + np.float64(2.0**-53) == 1.0,  # ties to even
+        np.float64(1.0) + np.float64(2.0**-53) + np.float64(2.0**-53) == 1.0,
+    ]
+    if not all(bool(c) for c in checks):
+        raise Rejected("this machine's float64 arithmetic failed the kernel's start-up self-test")

@@ -1,0 +1,156 @@
+"""Reading a certificate: strict JSON, exact numbers, fail closed.
+
+Contract of ``read_certificate(path)``: it returns a ``Certificate`` whose every field the kernel
+needs is present, of the right type and range, read exactly; or it raises ``Unusable`` with a
+one-line reason. Refused: files over ``MAX_BYTES``, invalid UTF-8 or JSON, NaN/Infinity,
+duplicate keys, nesting deep enough to exhaust the parser, an unknown format name or major version, a
+minor version newer than the kernel's, unknown fields, and numbers that are not exact.
+The published JSON Schema (certificates/schema/certificate.schema.json) describes the same
+document; this reader is the authority and a test keeps the two in agreement.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from checker.errors import Unusable
+from checker.weights import ModelConfig
+
+FORMAT_NAME = "compact-proofs-certificate"
+FORMAT_VERSION = (1, 0)
+MAX_BYTES = 32 * 2**20
+TOP_FIELDS = {"format", "version", "model", "task", "claim", "strategy", "producer", "proof"}
+_RATIONAL = re.compile(r"^(0|[1-9][0-9]{0,4000})/([1-9][0-9]{0,4000})$")
+_NATURAL = re.compile(r"^(0|[1-9][0-9]{0,4000})$")
+_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """A parsed certificate. ``proof`` is the raw proof object; its rule reads it strictly."""
+
+    path: Path
+    digest: str
+    config: ModelConfig
+    weights: Path
+    k: int
+    claimed: Fraction
+    strategy: str
+    proof: dict
+
+
+def read_certificate(path: str | Path) -> Certificate:
+    """Read and validate the envelope of a certificate file (see module docstring)."""
+    path = Path(path)
+    doc = _load_json(path)
+    where = str(path)
+    fields(doc, TOP_FIELDS, where, "certificate")
+    if doc["format"] != FORMAT_NAME:
+        raise Unusable(f"{where}: not a {FORMAT_NAME} document (format={doc['format']!r})")
+    version = doc["version"]
+    if not (isinstance(version, str) and re.fullmatch(r"[0-9]{1,4}\.[0-9]{1,4}", version)):
+        raise Unusable(f"{where}: version must be a string 'MAJOR.MINOR'")
+    major, minor = (int(x) for x in version.split("."))
+    if major != FORMAT_VERSION[0] or minor > FORMAT_VERSION[1]:
+        raise Unusable(f"{where}: unsupported certificate version {version} "
+                       f"(this kernel reads {FORMAT_VERSION[0]}.0 to {FORMAT_VERSION[0]}.{FORMAT_VERSION[1]})")
+    model = fields(doc["model"], {"digest", "config", "weights"}, where, "model")
+    if not isinstance(model["digest"], str) or not _DIGEST.match(model["digest"]):
+        raise Unusable(f"{where}: model.digest must be 'sha256:' and 64 lowercase hex digits")
+    config = ModelConfig.from_dict(model["config"], f"{where}: model.config")
+    if not isinstance(model["weights"], str) or not model["weights"]:
+        raise Unusable(f"{where}: model.weights must be a path relative to the certificate")
+    task = fields(doc["task"], {"name", "k", "d_vocab"}, where, "task")
+    if task["name"] != "max_of_k":
+        raise Unusable(f"{where}: unknown task {task['name']!r} (this kernel knows max_of_k)")
+    if task["k"] != config.n_ctx or task["d_vocab"] != config.d_vocab or config.d_vocab_out != config.d_vocab:
+        raise Unusable(f"{where}: task (k, d_vocab) does not match the model config")
+    if config.n_ctx < 2:
+        raise Unusable(f"{where}: max_of_k needs k >= 2")
+    claim = fields(doc["claim"], {"accuracy_at_least"}, where, "claim")
+    claimed = rational(claim["accuracy_at_least"], f"{where}: claim.accuracy_at_least")
+    if claimed > 1:
+        raise Unusable(f"{where}: claimed accuracy {claimed} is above 1")
+    strategy = fields(doc["strategy"], {"name", "parameters"}, where, "strategy")
+    if not isinstance(strategy["name"], str) or not isinstance(strategy["parameters"], dict):
+        raise Unusable(f"{where}: strategy must have a name (string) and parameters (object)")
+    producer = fields(doc["producer"], {"tool", "version"}, where, "producer")
+    if not all(isinstance(v, str) for v in producer.values()):
+        raise Unusable(f"{where}: producer.tool and producer.version must be strings")
+    proof = doc["proof"]
+    if not isinstance(proof, dict) or not isinstance(proof.get("rule"), str):
+        raise Unusable(f"{where}: proof must be an object with a 'rule'")
+    return Certificate(path, model["digest"], config, (path.parent / model["weights"]),
+                       task["k"], claimed, strategy["name"], proof)
+
+
+def fields(obj: Any, names: set[str], where: str, what: str) -> dict:
+    """Require ``obj`` to be an object with exactly the given field names."""
+    if not isinstance(obj, dict):
+        raise Unusable(f"{where}: {what} must be a JSON object")
+    missing, extra = sorted(names - set(obj)), sorted(set(obj) - names)
+    if missing or extra:
+        raise Unusable(f"{where}: {what} has missing fields {missing} or unknown fields {extra}")
+    return obj
+
+
+def rational(text: Any, where: str) -> Fraction:
+    """An exact non-negative rational written "p/q" or as a natural number string."""
+    if isinstance(text, str):
+        if _NATURAL.match(text):
+            return Fraction(int(text))
+        match = _RATIONAL.match(text)
+        if match:
+            return Fraction(int(match.group(1)), int(match.group(2)))
+    raise Unusable(f"{where}: expected an exact rational string 'p/q', got {str(text)[:40]!r}")
+
+
+def binary64(text: Any, where: str) -> float:
+    """A float64 written in Python's canonical hex form (e.g. '0x1.8p-3'): read exactly."""
+    if isinstance(text, str) and len(text) <= 40:
+        try:
+            value = float.fromhex(text)
+        except (ValueError, OverflowError):
+            value = None
+        if value is not None and value.hex() == text:
+            return value
+    raise Unusable(f"{where}: expected a canonical hex float like '0x1.8p-3', got {str(text)[:40]!r}")
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not allowed")
+
+
+def _unique_keys(pairs: list) -> dict:
+    obj = {}
+    for key, value in pairs:
+        if key in obj:
+            raise ValueError(f"duplicate key {key!r}")
+        obj[key] = value
+    return obj
+
+
+def _load_json(path: Path) -> dict:
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise Unusable(f"{path}: certificate is {size} bytes, over the {MAX_BYTES}-byte limit")
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise Unusable(f"{path}: cannot read certificate ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise Unusable(f"{path}: certificate is not UTF-8 text") from None
+    try:
+        doc = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_unique_keys)
+    except RecursionError:
+        raise Unusable(f"{path}: JSON nests too deeply") from None
+    except ValueError as exc:
+        raise Unusable(f"{path}: malformed JSON ({str(exc).splitlines()[0][:120]})") from None
+    if not isinstance(doc, dict):
+        raise Unusable(f"{path}: a certificate must be a JSON object")
+    return doc

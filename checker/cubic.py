@@ -1,0 +1,193 @@
+"""The cubic proof: check listed cases (q, m, c, k) and count the inputs they cover.
+
+Inputs are split by query token q (last position p = K-1), maximum m >= q, and c = the number
+of the n = K-1 other positions whose token is not m. A certificate lists cases (q, m, c) with a
+margin mu >= 0 and a set S of non-max tokens k < m. The claim of a case: every input with this
+(q, m, c) whose non-max tokens (outside the query) all lie in S has logit_m - logit_j > mu for
+every j != m. The kernel proves each listed case or rejects the certificate, then counts
+C(n, c) |S|^c inputs for it (rule ``cubic_count``; 1 input when c = 0); cases are disjoint by
+(q, m, c) (rule ``count_disjoint``).
+
+Why a case holds. Write w_i = tok[q, t_i] pos[q, i] > 0 for the attention weight of position i
+up to a constant (``exp_enclosure``), and G_j(t, i) = (EVOU[t] + PVOU[i] + EUPU[q])_m - (...)_j.
+By ``margin_decomposition`` and ``softmax_shift`` the input's margin exceeds mu iff for all j
+sum_i w_i (G_j(t_i, i) - mu) > 0. Lower bounds of G independent of j (``min_of_sum``):
+
+    gM[q,m,i] = min_j G_j(m, i)               a max token at position i (i < n)
+    gQ[q,m]   = min_j G_j(q, p)               the query itself
+    gK[q,m,k] = min_j (EVOU[k]_m - EVOU[k]_j) + min_{i<n, j} (PVOU[i] + EUPU[q])_m - (...)_j
+
+so sum_i w_i (G - mu) >= sum_{i in M} a_i + sum_{i in P} pos_i f(t_i) + Q, with
+a_i = tok_m pos_i (gM_i - mu), f(k) = tok_k (gK_k - mu), Q = tok_q pos_p (gQ - mu), where M
+(|M| = r = n - c) holds the max tokens and P the others. ``cubic_mixture``: the P part is at least
+min_{k in S} f(k) sum_P pos_i, which is the pure case of the worst k; so checking each k in S
+alone suffices. For a pure k, the sum equals f(k) sum_{i<n} pos_i + sum_{i in M} d_i with
+d_i = a_i - f(k) pos_i, and ``cubic_arrangement`` bounds the last sum over every M of size r by
+r tau + sum_i min(d_i - tau, 0) for tau the r-th smallest d_i. All of it is computed on
+``Interval`` lower endpoints rounded outward, so the checked bound is below the true one.
+Cost: O(d_vocab^3 n_ctx^2) for all cases.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from checker.arith import Interval
+from checker.certificate import binary64, fields
+from checker.errors import Rejected, Unusable
+from checker.tables import Tables
+from checker.weights import ModelConfig
+
+RULES_USED = ("margin_decomposition", "exp_enclosure", "round_outward", "ival_add", "ival_sub",
+              "ival_mul", "ival_sum", "softmax_shift", "min_of_sum", "cubic_mixture",
+              "cubic_arrangement", "cubic_count", "count_disjoint")
+MAX_CASES = 10**6
+_HEX = re.compile(r"^(0|[1-9a-f][0-9a-f]{0,1023})$")
+_DOWN = -np.inf
+
+
+@dataclass(frozen=True)
+class Cases:
+    """The listed cases as parallel arrays; ``keys[r, k]`` says k is in S for case r."""
+
+    q: np.ndarray
+    m: np.ndarray
+    c: np.ndarray
+    margin: np.ndarray
+    keys: np.ndarray
+
+
+def read_cases(proof: dict, config: ModelConfig, where: str) -> Cases:
+    """Read the cubic proof object strictly. Types and shapes are the format (``Unusable``);
+    a case outside its range, a key k >= m or a repeated case is a false proof (``Rejected``)."""
+    fields(proof, {"rule", "cases"}, where, "proof")
+    cols = fields(proof["cases"], {"q", "m", "c", "margin", "keys"}, where, "proof.cases")
+    lengths = {len(v) if isinstance(v, list) else -1 for v in cols.values()}
+    if len(lengths) != 1 or -1 in lengths or lengths.pop() > MAX_CASES:
+        raise Unusable(f"{where}: proof.cases must hold arrays of one common length (at most {MAX_CASES})")
+    V, n = config.d_vocab, config.n_ctx - 1
+    ints = {}
+    for name in ("q", "m", "c"):
+        if not all(type(x) is int for x in cols[name]):
+            raise Unusable(f"{where}: proof.cases.{name} must hold integers")
+        ints[name] = np.array(cols[name], dtype=np.int64)
+    margin = np.array([binary64(x, f"{where}: proof.cases.margin") for x in cols["margin"]], dtype=np.float64)
+    if not all(isinstance(x, str) and _HEX.match(x) for x in cols["keys"]):
+        raise Unusable(f"{where}: proof.cases.keys must hold lowercase hex bit masks")
+    q, m, c = ints["q"], ints["m"], ints["c"]
+    for r in range(len(q)):
+        case = f"case #{r} (q={q[r]}, m={m[r]}, c={c[r]})"
+        if not (0 <= q[r] <= m[r] < V):
+            raise Rejected(f"{where}: {case}: need 0 <= q <= m < d_vocab")
+        if not (0 <= c[r] <= (n if q[r] == m[r] else n - 1)):
+            raise Rejected(f"{where}: {case}: c out of range (a query below m needs one m elsewhere)")
+        if not margin[r] >= 0:
+            raise Rejected(f"{where}: {case}: the margin must be >= 0")
+        mask = int(cols["keys"][r], 16)
+        if mask >> int(m[r]):
+            raise Rejected(f"{where}: {case}: key set holds a token k >= m")
+        if c[r] == 0 and mask:
+            raise Rejected(f"{where}: {case}: a case with c = 0 has no non-max tokens; keys must be '0'")
+    if len(set(zip(q.tolist(), m.tolist(), c.tolist()))) != len(q):
+        raise Rejected(f"{where}: a case (q, m, c) is listed twice")
+    keys = np.array([[(int(h, 16) >> k) & 1 for k in range(V)] for h in cols["keys"]], dtype=bool)
+    return Cases(q, m, c, margin, keys.reshape(len(q), V))
+
+
+class Bounds:
+    """The j-free lower bounds gM[q,m,i], gQ[q,m], gK[q,m,k] of the module docstring, as float
+    lower endpoints (rule ``min_of_sum``; the j = m term, which is 0, is excluded)."""
+
+    def __init__(self, tables: Tables):
+        n = tables.n_ctx - 1
+        E, P, U = (_differences(x) for x in (tables.EVOU, tables.PVOU, tables.EUPU))  # [row, m, j]
+        V = tables.config.d_vocab
+        own_E = E[np.arange(V), np.arange(V)]  # [m, j]: EVOU[m]_m - EVOU[m]_j
+        P_slots = P[:n].transpose((1, 0, 2))[None]  # [1, m, i, j]
+        self.gM = _min_over_j(own_E[None, :, None, :] + P_slots + U[:, :, None, :])  # [q, m, i]
+        self.gQ = _min_over_j(E + P[n][None] + U)  # [q, m] (E indexed by the query token)
+        own_k = _min_over_j(E)  # [k, m]
+        worst_slot = _min_over_j(P_slots + U[:, :, None, :]).min(axis=-1)  # [q, m]
+        self.gK = np.nextafter(own_k.T[None, :, :] + worst_slot[:, :, None], _DOWN)  # [q, m, k]
+
+
+def _differences(table: Interval) -> Interval:
+    """D[r, m, j] = table[r, m] - table[r, j] (``ival_sub``)."""
+    return table[:, :, None] - table[:, None, :]
+
+
+def _min_over_j(values: Interval) -> np.ndarray:
+    """Lower endpoints minimised over the last axis j != m, where m is axis 1."""
+    lo = values.lo.copy()
+    V = lo.shape[1]
+    index = [slice(None)] * lo.ndim
+    index[1], index[-1] = np.arange(V), np.arange(V)
+    lo[tuple(index)] = np.inf
+    return lo.min(axis=-1)
+
+
+def _point(lower: np.ndarray) -> Interval:
+    """A lower bound used as a value. Sound where it is multiplied only by positive weights:
+    w * (g - mu) <= w * (G - mu) whenever 0 < w and g <= G."""
+    return Interval(lower, lower)
+
+
+def case_lower_bounds(tables: Tables, bounds: Bounds, q: np.ndarray, m: np.ndarray, c: int,
+                      margin: np.ndarray) -> np.ndarray:
+    """For cases (q[r], m[r], c) with margins mu[r]: B[r, k] <= the pure-k bound of the module
+    docstring over every arrangement (shape rows x d_vocab; for c = 0 one column, no k)."""
+    n = tables.n_ctx - 1
+    tok, pos = tables.tok_weight, tables.pos_weight
+    mu = Interval(margin, margin)
+    slots = pos[q, :n]  # [r, i]
+    a = (tok[q, m][:, None] * slots) * (_point(bounds.gM[q, m]) - mu[:, None])  # [r, i]
+    query = (tok[q, q] * pos[q, n]) * (_point(bounds.gQ[q, m]) - mu)  # [r]
+    if c == 0:
+        total = query
+        for i in range(n):
+            total = total + a[:, i]
+        return total.lo[:, None]
+    f = tok[q] * (_point(bounds.gK[q, m]) - mu[:, None])  # [r, k]
+    slot_sum = slots[:, 0]
+    for i in range(1, n):
+        slot_sum = slot_sum + slots[:, i]
+    base = (f * slot_sum[:, None] + query[:, None]).lo
+    r = n - c  # slots holding m
+    if r == 0:
+        return base
+    d = (a[:, None, :] - f[:, :, None] * slots[:, None, :]).lo  # [r, k, i]
+    tau = np.sort(d, axis=-1)[..., r - 1]
+    arranged = np.nextafter(r * tau, _DOWN)
+    for i in range(n):
+        arranged = np.nextafter(arranged + np.minimum(np.nextafter(d[..., i] - tau, _DOWN), 0.0), _DOWN)
+    return np.nextafter(base + arranged, _DOWN)
+
+
+def check_cases(tables: Tables, cases: Cases,
+                progress: Callable[[int, int], None] | None = None) -> tuple[int, int]:
+    """Prove every listed case or raise ``Rejected``; return (inputs covered, flops)."""
+    n, V = tables.n_ctx - 1, tables.config.d_vocab
+    bounds = Bounds(tables)
+    flops = 12 * V**3 * tables.n_ctx
+    count = 0
+    c_values = sorted(set(cases.c.tolist()))
+    for step, c in enumerate(c_values):
+        rows = np.nonzero(cases.c == c)[0]
+        B = case_lower_bounds(tables, bounds, cases.q[rows], cases.m[rows], c, cases.margin[rows])
+        flops += B.size * (n + 12) * max(1, n)
+        failed = ~(B[:, 0] > 0) if c == 0 else (cases.keys[rows] & ~(B > 0)).any(axis=1)
+        if failed.any():
+            r = rows[np.argmax(failed)]
+            ks = [] if c == 0 else np.nonzero(cases.keys[r] & ~(B[np.argmax(failed)] > 0))[0].tolist()
+            raise Rejected(f"case q={cases.q[r]} m={cases.m[r]} c={c} (margin {cases.margin[r]!r}) is not "
+                           f"proved" + (f" for k in {ks[:5]}" if ks else ""))
+        sizes = cases.keys[rows].sum(axis=1).tolist()
+        count += sum(math.comb(n, c) * int(size) ** c for size in sizes) if c else len(rows)
+        if progress:
+            progress(step + 1, len(c_values))
+    return count, flops

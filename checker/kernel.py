@@ -1,0 +1,105 @@
+"""The kernel: from a certificate file to a verdict.
+
+What "proved" means, fixed here: the model is the exact real-number function of the exported
+float32 weights (exact exp, exact 1/sqrt(d_head), causal softmax attention, read at the last
+position). An input in [0, d_vocab)^K is correct iff the logit of its maximum token is strictly
+greater than every other logit (ties are wrong). A certificate claims accuracy >= N/D for one
+model digest; it is verified only if a rule of this kernel proves at least that many inputs
+correct. The only way to obtain a ``Fact`` is through ``prove``, which runs a rule.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Callable
+
+from checker import arith, brute_force, cubic
+from checker.certificate import Certificate, fields, read_certificate
+from checker.errors import Rejected, Unusable
+from checker.result import ERROR, REJECTED, VERIFIED, Result
+from checker.tables import Tables
+from checker.weights import Model, load_model
+
+Progress = Callable[[int, int], None]
+_KEY = object()
+
+
+class Fact:
+    """A proved statement: at least ``count`` of the ``total`` inputs of the model with
+    ``digest`` are correct, by the listed rules. Constructed only by ``prove``."""
+
+    __slots__ = ("digest", "count", "total", "rules", "flops")
+
+    def __init__(self, key: object, digest: str, count: int, total: int, rules: tuple[str, ...], flops: int):
+        if key is not _KEY:
+            raise TypeError("a Fact is made only by the kernel's rules")
+        self.digest, self.count, self.total, self.rules, self.flops = digest, count, total, rules, flops
+
+    @property
+    def bound(self) -> Fraction:
+        return Fraction(self.count, self.total)
+
+
+def _brute_force(cert: Certificate, model: Model, jobs: int, progress: Progress | None) -> tuple[int, tuple, int]:
+    fields(cert.proof, {"rule"}, str(cert.path), "proof")
+    tables = Tables(model)
+    count = brute_force.count_correct(tables, jobs=jobs, progress=progress)
+    return count, brute_force.RULES_USED, brute_force.flop_count(tables)
+
+
+def _cubic(cert: Certificate, model: Model, jobs: int, progress: Progress | None) -> tuple[int, tuple, int]:
+    cases = cubic.read_cases(cert.proof, model.config, str(cert.path))
+    tables = Tables(model)
+    count, flops = cubic.check_cases(tables, cases, progress=progress)
+    return count, cubic.RULES_USED, flops
+
+
+PROOF_RULES = {"brute_force": _brute_force, "cubic": _cubic}
+
+
+def prove(cert: Certificate, model: Model, jobs: int = 1, progress: Progress | None = None) -> Fact:
+    """Run the certificate's proof rule on the model and return what it proves."""
+    if model.digest != cert.digest:
+        raise Unusable(f"{cert.path}: the weights {model.source} have digest {model.digest}, "
+                       f"but the certificate is for {cert.digest}")
+    if model.config != cert.config:
+        raise Unusable(f"{cert.path}: the certificate's model config differs from the weights' config")
+    rule = PROOF_RULES.get(cert.proof["rule"])
+    if rule is None:
+        raise Unusable(f"{cert.path}: unknown proof rule {cert.proof['rule']!r} "
+                       f"(this kernel knows {', '.join(sorted(PROOF_RULES))})")
+    arith.self_test()
+    count, rules, flops = rule(cert, model, jobs, progress)
+    total = model.config.d_vocab ** model.config.n_ctx
+    if not 0 <= count <= total:
+        raise Rejected(f"{cert.path}: internal count {count} out of range")  # cannot happen; fail closed
+    return Fact(_KEY, model.digest, count, total, rules, flops)
+
+
+def check(path: str | Path, weights: str | Path | None = None, jobs: int = 1,
+          progress: Progress | None = None) -> Result:
+    """Check one certificate file. Never raises for bad input: the verdict says what happened."""
+    start = time.perf_counter()
+    result = Result(path=str(path), verdict=ERROR)
+    try:
+        cert = read_certificate(path)
+        result.claimed, result.model_digest, result.strategy = cert.claimed, cert.digest, cert.strategy
+        model = load_model(weights if weights is not None else cert.weights)
+        fact = prove(cert, model, jobs=jobs, progress=progress)
+        result.rules, result.flops = list(fact.rules), fact.flops
+        if fact.bound < cert.claimed:
+            raise Rejected(f"proved {fact.count}/{fact.total} inputs correct, fewer than the claimed "
+                           f"{cert.claimed}")
+        result.verdict, result.bound = VERIFIED, fact.bound
+        result.reason = f"proved {fact.count}/{fact.total}"
+    except Rejected as exc:
+        result.verdict, result.reason = REJECTED, str(exc)
+    except Unusable as exc:
+        result.verdict, result.reason = ERROR, str(exc)
+    except Exception as exc:  # a kernel bug or exhausted memory: fail closed, never a false accept
+        result.verdict, result.reason = ERROR, f"internal error while checking: {type(exc).__name__}: {exc}"
+    result.seconds = time.perf_counter() - start
+    return result

@@ -1,0 +1,62 @@
+"""The kernel's inference rules: each name, its mathematical claim, and its Lean mirror.
+
+Every step of the kernel that turns numbers into a fact cites one of these rules. The Lean
+theorem that mirrors a rule has exactly the rule's name and lives in ``lean/`` (a test keeps
+the two lists in sync). A claim is stated over an ordered field; ``u`` is the unit roundoff
+2^-52 of IEEE binary64 under any rounding mode (each +, -, * is within 1 ulp), ``fl`` one such
+operation, ``succ``/``pred`` the next float up/down.
+"""
+
+from __future__ import annotations
+
+RULES: dict[str, str] = {
+    # Arithmetic on enclosures.
+    "round_outward":
+        "If r = fl(x op y) for one IEEE operation in any rounding mode, or r is the nearest "
+        "binary64 to an exact rational x, then pred(r) <= x <= succ(r). Abstractly: lo <= x <= hi, "
+        "lo' <= lo and hi <= hi' give lo' <= x <= hi'.",
+    "ival_add": "x in [a, b] and y in [c, d] imply x + y in [a + c, b + d].",
+    "ival_sub": "x in [a, b] and y in [c, d] imply x - y in [a - d, b - c].",
+    "ival_mul":
+        "x in [a, b], y in [c, d]: any L below all four corner products ac, ad, bc, bd is below xy, "
+        "and any U above all four is above xy.",
+    "ival_sum": "If x_i in [a_i, b_i] for i < n then sum x_i in [sum a_i, sum b_i].",
+    "exp_enclosure":
+        "exp is positive and exp(a + b) = exp(a) exp(b); a ball [lo, hi] that arb certifies to "
+        "contain exp(x) gives lo <= exp(x) <= hi.",
+    # Floating-point error bounds for the vectorised path.
+    "fl_sum_error":
+        "Recursive summation s^ of n reals in the standard model |fl(a + b) - (a + b)| <= u |a + b| "
+        "satisfies |s^ - s| <= ((1 + u)^(n-1) - 1) sum |a_i|.",
+    "fl_sign_test":
+        "If d = fl(x - y) with |d - (x - y)| <= u |x - y|, 0 <= u < 1, 0 <= e, (1 + u) e <= T and "
+        "T < d, then e < x - y.",
+    # The model and its margin.
+    "margin_decomposition":
+        "For the one-layer attention-only model read at the last position, with attention weights "
+        "w_i = exp(s_i) > 0: Z (logit_m - logit_j) = sum_i w_i (G_j(t_i, i)), where Z = sum_i w_i and "
+        "G_j(t, i) = (EVOU[t] + PVOU[i] + EUPU[q])_m - (...)_j. Hence logit_m > logit_j iff "
+        "sum_i w_i G_j(t_i, i) > 0 (Z > 0).",
+    "softmax_shift":
+        "For w_i > 0 with Z = sum w_i: (sum w_i g_i) / Z >= mu iff sum w_i (g_i - mu) >= 0, and the "
+        "same strictly; no division is needed.",
+    "min_of_sum": "For every j, sum_t f_t(j) >= sum_t (min_j' f_t(j')): per-term minima bound the sum.",
+    # Counting.
+    "brute_force_count":
+        "If every input of a finite set that the kernel enumerates once is certified correct, the "
+        "number of correct inputs is at least the number certified.",
+    "count_disjoint":
+        "If cases are pairwise disjoint sets of inputs and every input of case c is correct, the "
+        "number of correct inputs is at least the sum of the case sizes.",
+    # The cubic proof.
+    "cubic_arrangement":
+        "For reals d_i (i < n), any threshold tau and any set M of r indices: sum_{i in M} d_i >= "
+        "r tau + sum_i min(d_i - tau, 0). With tau the r-th smallest d_i this is the sum of the r "
+        "smallest, so it bounds every arrangement of r max tokens among n slots.",
+    "cubic_mixture":
+        "If pi_i >= 0 and f(t_i) >= F for every i in P, then sum_{i in P} pi_i f(t_i) >= F sum_{i in P} "
+        "pi_i: a mixture of proved non-max tokens is no worse than the worst pure case.",
+    "cubic_count":
+        "The sequences with a fixed query, c chosen non-query positions (of n = K - 1) holding values "
+        "from a set of N tokens and the other n - c holding m number C(n, c) N^c.",
+}
