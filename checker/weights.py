@@ -211,7 +211,7 @@ def _read_safetensors(path: Path) -> Model:
     else:
         try:
             config = ModelConfig.from_dict(json.loads(metadata["config"]), str(path))
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):  # RecursionError: JSON nested too deep to decode
             raise Unusable(f"{path}: the config in the safetensors metadata is not valid JSON") from None
     return validate(config, raw, str(path))
 
@@ -223,7 +223,7 @@ def _read_sidecar_config(path: Path) -> ModelConfig | None:
         return None
     try:
         raw = json.loads(sidecar.read_text())
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         raise Unusable(f"{sidecar}: unreadable model config sidecar") from None
     return ModelConfig.from_dict(raw, str(sidecar))
 
