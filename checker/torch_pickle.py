@@ -34,10 +34,12 @@ MAX_ELEMENTS = MAX_WEIGHT_FILE_BYTES // 4  # elements over all rebuilt tensors
 MAX_INDEX = 2**48  # bound on every offset, size, stride and numel in the pickle
 MAX_NDIM = 16
 
-STORAGE_DTYPES = {"FloatStorage": "float32", "DoubleStorage": "float64", "HalfStorage": "float16",
-                  "LongStorage": "int64", "IntStorage": "int32", "ShortStorage": "int16",
-                  "CharStorage": "int8", "ByteStorage": "uint8", "BoolStorage": "bool",
-                  "UntypedStorage": "uint8"}
+# The storage globals torch.save writes (module, name) and the numpy dtype of their elements.
+STORAGE_DTYPES = {("torch", "FloatStorage"): "float32", ("torch", "DoubleStorage"): "float64",
+                  ("torch", "HalfStorage"): "float16", ("torch", "LongStorage"): "int64",
+                  ("torch", "IntStorage"): "int32", ("torch", "ShortStorage"): "int16",
+                  ("torch", "CharStorage"): "int8", ("torch", "ByteStorage"): "uint8",
+                  ("torch", "BoolStorage"): "bool", ("torch.storage", "UntypedStorage"): "uint8"}
 DTYPE_NAMES = frozenset({"float32", "float64", "float16", "bfloat16", "int64", "int32", "int16",
                          "int8", "uint8", "bool"})
 
@@ -93,8 +95,8 @@ class _Unpickler(pickle.Unpickler):
             return self.rebuild_tensor
         if (module, name) == ("torch._utils", "_rebuild_parameter"):
             return self.rebuild_parameter
-        if module == "torch" and name in STORAGE_DTYPES:
-            return _StorageType(name, np.dtype(STORAGE_DTYPES[name]))
+        if (module, name) in STORAGE_DTYPES:
+            return _StorageType(name, np.dtype(STORAGE_DTYPES[module, name]))
         if module == "torch" and name in DTYPE_NAMES:
             return _TorchDtype(name)
         if module in ("torch", "torch.storage") and name.endswith("Storage"):

@@ -225,6 +225,16 @@ def test_keeps_the_storage_dtype(tmp_path, dtype):
     np.testing.assert_array_equal(out["x"], values)
 
 
+def test_untyped_storage_reads_as_bytes(tmp_path):
+    record = PersId(("storage", G("torch.storage", "UntypedStorage"), "0", "cpu", 3))
+    sd = {"x": Call(G("torch._utils", "_rebuild_tensor_v2"), (record, 1, (2,), (1,), False, {}))}
+    out = read_state_dict(write_pt(tmp_path / "u.pt", sd, {"0": b"\x01\x02\x03"}))
+    assert out["x"].dtype == np.uint8 and out["x"].tolist() == [2, 3]
+    sd = {"x": Call(G("torch._utils", "_rebuild_tensor_v2"), (record._replace(record=(
+        "storage", G("torch", "UntypedStorage"), "0", "cpu", 3)), 1, (2,), (1,), False, {}))}
+    refused(write_pt(tmp_path / "v.pt", sd, {"0": b"\x01\x02\x03"}), "unsupported storage type torch.UntypedStorage")
+
+
 def test_wrappers_and_lightning_extras(tmp_path):
     values = {"a.W": np.ones((2, 2), np.float32), "b": np.zeros(3, np.float32)}
     sd, storages = encode_state_dict(values)
