@@ -228,6 +228,22 @@ theorem eq_zero_of_mul_eq_zero {a b : α} (ha : a = 0 → False) (h : a * b = 0)
     mul_zero (OrdField.inv a)] at h2
   exact h2
 
+theorem mul_left_cancel' {c a b : α} (hc : c = 0 → False) (h : c * a = c * b) : a = b := by
+  have h2 : c * (a - b) = 0 := by rw [mul_sub c a b, h, sub_self (c * b)]
+  exact eq_of_sub_eq_zero (eq_zero_of_mul_eq_zero hc h2)
+
+theorem mul_ne_zero {a b : α} (ha : a = 0 → False) (hb : b = 0 → False) : a * b = 0 → False :=
+  fun h => hb (eq_zero_of_mul_eq_zero ha h)
+
+/-- `(C A) / (C Z) = A / Z` for nonzero `C` and `Z`. -/
+theorem div_cancel_left (C A Z : α) (hC : C = 0 → False) (hZ : Z = 0 → False) :
+    (C * A) / (C * Z) = A / Z := by
+  have hCZ := mul_ne_zero hC hZ
+  apply mul_left_cancel' hCZ
+  rw [div_def (C * A) (C * Z), div_def A Z, mul_left_comm (C * Z) (C * A) (OrdField.inv (C * Z)),
+    mul_inv (C * Z) hCZ, mul_one (C * A), mul_assoc C Z (A * OrdField.inv Z),
+    mul_left_comm Z A (OrdField.inv Z), mul_inv Z hZ, mul_one A]
+
 /-! ## Order -/
 
 theorem le_of_eq {a b : α} (h : a = b) : a ≤ b :=

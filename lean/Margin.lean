@@ -76,6 +76,22 @@ theorem margin_identity (w : Nat → α) (n : Nat) (t : Nat → Nat) (EVOU PVOU 
   exact margin_alg (sumN w n) (sumN (fun i => w i * (EVOU (t i) m + PVOU i m)) n)
     (sumN (fun i => w i * (EVOU (t i) j + PVOU i j)) n) (EUPU m) (EUPU j) hZ
 
+/-- Scaling every weight by the same `C > 0` leaves the logits unchanged, so the kernel may use
+weights `w i = exp (s i)` "up to a constant". -/
+theorem logit_scale (C : α) (hC : 0 < C) (w : Nat → α) (n : Nat) (t : Nat → Nat)
+    (EVOU PVOU : Nat → Nat → α) (EUPU : Nat → α) (k : Nat) (hZ : sumN w n = 0 → False) :
+    logit (fun i => C * w i) n t EVOU PVOU EUPU k = logit w n t EVOU PVOU EUPU k := by
+  have e1 : sumN (fun i => C * w i * (EVOU (t i) k + PVOU i k)) n
+      = C * sumN (fun i => w i * (EVOU (t i) k + PVOU i k)) n :=
+    (sumN_congr _ (fun i => C * (w i * (EVOU (t i) k + PVOU i k))) n
+      (fun i _ => mul_assoc C (w i) (EVOU (t i) k + PVOU i k))).trans
+      (sumN_mul_left C (fun i => w i * (EVOU (t i) k + PVOU i k)) n)
+  show EUPU k + sumN (fun i => C * w i * (EVOU (t i) k + PVOU i k)) n / sumN (fun i => C * w i) n
+    = EUPU k + sumN (fun i => w i * (EVOU (t i) k + PVOU i k)) n / sumN w n
+  rw [e1, sumN_mul_left C w n,
+    div_cancel_left C (sumN (fun i => w i * (EVOU (t i) k + PVOU i k)) n) (sumN w n)
+      (ne_zero_of_pos hC) hZ]
+
 /-- `minUpTo g k = min (g 0, ..., g k)`. -/
 def minUpTo (g : Nat → α) : Nat → α
   | 0 => g 0
