@@ -88,9 +88,9 @@ def train(k: int, seed: int, hp: TrainConfig = TrainConfig()) -> tuple[Params, n
 
 def export_model(k: int, seed: int, out: Path, hp: TrainConfig = TrainConfig()) -> dict:
     """Train, save the weights, measure accuracy, write the card; returns the card."""
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     params, losses = train(k, seed, hp)
-    seconds = time.perf_counter() - start
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - start_cpu
     config = max_of_k_config(k)
     folder = out / f"k{k}"
     folder.mkdir(parents=True, exist_ok=True)
@@ -104,7 +104,8 @@ def export_model(k: int, seed: int, out: Path, hp: TrainConfig = TrainConfig()) 
         "training": {**asdict(hp), "betas": list(hp.betas), "optimizer": "AdamW", "precision": "float32",
                      "init": "W_* ~ N(0, 0.8/sqrt(d_model)), biases frozen at 0",
                      "data": "fresh uniform batches from numpy default_rng(seed) after init",
-                     "seconds": round(seconds, 2), "final_loss": float(losses[-1]),
+                     "seconds": round(seconds, 2), "cpu_seconds": round(cpu_seconds, 2),
+                     "final_loss": float(losses[-1]),
                      "mean_loss_last_100": float(losses[-100:].mean())},
         "accuracy": accuracy_record(model.tensors),
         "weights": weights.name,
@@ -137,7 +138,8 @@ def run(jobs: list[tuple[int, int]], out: Path, n_workers: int, hp: TrainConfig 
     with tqdm(total=len(jobs), unit="model") as bar:
         for card in export_many(jobs, out, n_workers, hp):
             acc = card["accuracy"]
-            bar.write(f"k={card['k']} seed={card['seed']}: trained in {card['training']['seconds']:.1f} s, "
+            bar.write(f"k={card['k']} seed={card['seed']}: trained in {card['training']['seconds']:.1f} s "
+                      f"({card['training']['cpu_seconds']:.1f} s CPU), "
                       f"final loss {card['training']['final_loss']:.4f}, accuracy {acc['accuracy']:.6f} "
                       f"({acc['method']}, {acc['seconds']:.1f} s)")
             bar.update()

@@ -35,9 +35,10 @@ def summary(cards: list[dict]) -> str:
         group = [card for card in cards if card["k"] == k]
         acc = [card["accuracy"]["accuracy"] for card in group]
         secs = [card["training"]["seconds"] for card in group]
+        cpu = [card["training"]["cpu_seconds"] for card in group]
         lines.append(f"K={k:<2} {len(group)} models ({group[0]['accuracy']['method']}): accuracy min "
                      f"{min(acc):.6f} median {statistics.median(acc):.6f} mean {statistics.fmean(acc):.6f}; "
-                     f"training {statistics.fmean(secs):.1f} s per model")
+                     f"training {statistics.fmean(secs):.1f} s ({statistics.fmean(cpu):.1f} s CPU) per model")
     return "\n".join(lines)
 
 
