@@ -19,7 +19,7 @@ from checker.certificate import rational
 from checker.errors import Unusable
 from checker.formats import RENDERERS
 from checker.kernel import check
-from checker.result import ERROR, REJECTED, VERIFIED, Result
+from checker.result import REJECTED, VERIFIED, Result
 
 EPILOG = """\
 A certificate is a JSON file (format compact-proofs-certificate) claiming that a model, named by
@@ -114,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
         results.append(result)
     text = RENDERERS[args.format](results, environment())
     if args.output:
-        Path(args.output).write_text(text)
+        Path(args.output).write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
     return max(r.exit_code for r in results)
