@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 import math
 import pickle
+import pickletools
 import zipfile
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -28,11 +29,12 @@ import numpy as np
 from checker.errors import Unusable
 from checker.weights import MAX_WEIGHT_FILE_BYTES
 
-MAX_PICKLE_BYTES = 16 * 2**20
+MAX_PICKLE_BYTES = 2**20  # a torch pickle takes ~100 bytes per tensor
 MAX_ENTRIES = 10_000
 MAX_ELEMENTS = MAX_WEIGHT_FILE_BYTES // 4  # elements over all rebuilt tensors
 MAX_INDEX = 2**48  # bound on every offset, size, stride and numel in the pickle
 MAX_NDIM = 16
+MAX_NESTING = 64  # tuples in a torch pickle nest 3 deep; see _check_nesting
 
 # The storage globals torch.save writes (module, name) and the numpy dtype of their elements.
 STORAGE_DTYPES = {("torch", "FloatStorage"): "float32", ("torch", "DoubleStorage"): "float64",
@@ -78,11 +80,49 @@ def _is_count(value: object) -> bool:
     return type(value) is int and 0 <= value <= MAX_INDEX
 
 
+def _check_nesting(data: bytes) -> None:
+    """Raise ValueError if the pickle would nest tuples or frozensets more than MAX_NESTING deep.
+
+    Hashing such an object (a dict key, a set member) recurses in C with no depth check and can
+    crash the interpreter, so this dry run tracks, for each stack slot and memo entry, its tuple
+    nesting depth (0 for anything else: lists and dicts stop hashing) before the real unpickler."""
+    stack: list[int | None] = []  # None stands for a MARK
+    memo: dict[int, int] = {}
+
+    for op, arg, _ in pickletools.genops(data):
+        popped = []
+        for item in reversed(op.stack_before):
+            if item is pickletools.markobject:
+                while stack[-1] is not None:
+                    popped.append(stack.pop())
+                stack.pop()
+            elif item is not pickletools.stackslice:
+                if stack[-1] is None:
+                    raise ValueError("pickle stack underflow")
+                popped.append(stack.pop())
+        if op.name in ("TUPLE", "TUPLE1", "TUPLE2", "TUPLE3", "EMPTY_TUPLE", "FROZENSET"):
+            after = [1 + max(popped, default=0)]
+            if after[0] > MAX_NESTING:
+                raise ValueError(f"tuples nested more than {MAX_NESTING} deep")
+        elif op.name in ("DUP", "MEMOIZE", "BUILD"):  # pass the object (below BUILD's state) on
+            after = [popped[-1]] * len(op.stack_after)
+        elif op.name in ("GET", "BINGET", "LONG_BINGET"):
+            after = [memo[arg]]
+        else:
+            after = [None if item is pickletools.markobject else 0 for item in op.stack_after]
+        stack.extend(after)
+        if op.name in ("PUT", "BINPUT", "LONG_BINPUT", "MEMOIZE"):
+            if stack[-1] is None:
+                raise ValueError("memo of a MARK")
+            memo[len(memo) if arg is None else arg] = stack[-1]
+
+
 class _Unpickler(pickle.Unpickler):
     """An unpickler that builds only containers, scalars and tensors from one torch archive."""
 
     def __init__(self, archive: zipfile.ZipFile, top: str, where: str) -> None:
-        super().__init__(io.BytesIO(_read_member(archive, f"{top}/data.pkl", MAX_PICKLE_BYTES, where)))
+        self.data = _read_member(archive, f"{top}/data.pkl", MAX_PICKLE_BYTES, where)
+        super().__init__(io.BytesIO(self.data))
         self.archive, self.top, self.where = archive, top, where
         self.storages: dict[str, _Storage] = {}
         self.bytes_left, self.elements_left = MAX_WEIGHT_FILE_BYTES, MAX_ELEMENTS
@@ -195,7 +235,8 @@ def _state_dict(obj: object, where: str) -> dict[str, np.ndarray]:
     tensors = {}
     for key, value in obj.items():
         if type(key) is not str or not key.startswith(prefix):
-            raise Unusable(f"{where}: state dict key {_one_line(repr(key), 60)} is not a string"
+            what = f"key {_one_line(key, 60)!r}" if type(key) is str else f"a key of type {type(key).__name__}"
+            raise Unusable(f"{where}: state dict has {what}, not a string"
                            + (f" starting with {prefix!r}" if prefix else ""))
         if not isinstance(value, np.ndarray):
             raise Unusable(f"{where}: state dict entry {_one_line(key, 60)} is of type "
@@ -227,6 +268,7 @@ def read_state_dict(path: Path) -> dict[str, np.ndarray]:
             raise Unusable(f"{where}: only little-endian PyTorch archives are supported")
         unpickler = _Unpickler(archive, top, where)
         try:
+            _check_nesting(unpickler.data)
             obj = unpickler.load()
         except Unusable:
             raise

@@ -409,9 +409,9 @@ def test_refuses_a_tensor_not_built_from_a_storage(tmp_path):
     ([1, 2], "holds a list, not a state dict"),
     ({"x": "not a tensor"}, "entry x is of type str, not a tensor"),
     ({"x": [1.0, 2.0]}, "entry x is of type list, not a tensor"),
-    ({1: 2}, "key 1 is not a string"),
+    ({1: 2}, "has a key of type int, not a string"),
     ({"model": {"x": 1}}, "entry x is of type int, not a tensor"),
-    ({"state_dict": ODict(x=tensor("0", (4,)))}, "key 'x' is not a string starting with 'model.'"),
+    ({"state_dict": ODict(x=tensor("0", (4,)))}, "has key 'x', not a string starting with 'model.'"),
     ({"x": tensor("0", (4,)), "y": PersId(("storage", G("torch", "FloatStorage"), "0", "cpu", 4))},
      "entry y is of type _Storage, not a tensor"),
 ])
@@ -442,7 +442,7 @@ def test_refuses_an_oversized_pickle(tmp_path):
     path = tmp_path / "hugepkl.pt"
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("archive/data.pkl", b"\x80\x02" + b"N" * tp.MAX_PICKLE_BYTES + b".")
-    refused(path, "data.pkl is", "over the 16777216-byte limit")
+    refused(path, "data.pkl is", f"over the {tp.MAX_PICKLE_BYTES}-byte limit")
 
 
 def test_refuses_an_oversized_or_missing_file(tmp_path):
@@ -451,3 +451,34 @@ def test_refuses_an_oversized_or_missing_file(tmp_path):
         handle.truncate(tp.MAX_WEIGHT_FILE_BYTES + 1)
     refused(path, "over the")
     refused(tmp_path / "absent.pt", "not a readable PyTorch zip")
+
+
+def nested(depth: int) -> object:
+    value: object = None
+    for _ in range(depth):
+        value = (value,)
+    return value
+
+
+@pytest.mark.parametrize("protocol", [0, 2, 4, 5])
+def test_nesting_scan_follows_every_protocol(tmp_path, protocol):
+    import pickle
+    for depth, fragment in ((tp.MAX_NESTING, "entry x is of type tuple"),
+                            (tp.MAX_NESTING + 1, f"tuples nested more than {tp.MAX_NESTING} deep")):
+        shared = nested(depth - 1)
+        data = pickle.dumps({"x": (shared,), "a": [shared, shared], "k": {(1, (2,)): 3}}, protocol)
+        refused(write_pt(tmp_path / f"n{protocol}.pt", pickle_bytes=data), fragment)
+
+
+@pytest.mark.parametrize("code", [
+    b"N" + b"\x85" * 100_000,                               # plain deep tuples
+    b"N" + b"\x85" * 40 + b"q\x00" + b"0h\x00" + b"\x85" * 30,  # through the memo (BINPUT, POP, BINGET)
+    b"N" + b"\x85" * 40 + b"\x94" + b"\x85" * 30,           # through MEMOIZE
+    b"N" + b"\x85" * 40 + b"2" + b"\x86" + b"\x85" * 30,    # through DUP
+    b"N" + b"\x85" * 40 + b"Nb" + b"\x85" * 30,             # through BUILD (state None keeps the tuple)
+    b"(" * 70 + b"N" + b"\x91" * 70,                         # frozensets (FROZENSET)
+], ids=["tuples", "memo", "memoize", "dup", "build", "frozensets"])
+def test_refuses_tuples_nested_too_deep(tmp_path, code):
+    # Hashing a deeply nested tuple (a dict key) crashes CPython; the scan must refuse it first.
+    data = b"\x80\x04}" + code + b"Ns."
+    refused(write_pt(tmp_path / "deep.pt", pickle_bytes=data), f"tuples nested more than {tp.MAX_NESTING} deep")
