@@ -11,7 +11,8 @@ Contract of ``read_state_dict(path)``: it returns a dict from str names to numpy
 storage's dtype (float32 stays float32; the caller refuses other dtypes), taken from a plain
 state dict, ``{"model": sd}`` or Lightning's ``{"state_dict": sd}`` (``model.`` prefix stripped),
 or it raises ``Unusable`` with a one-line reason naming the file. Work is bounded: the file size,
-the pickle size, the number of container entries, and the bytes and elements materialized.
+the pickle size, tuple nesting (checked before unpickling), the number of container entries, and
+the bytes and elements materialized.
 """
 
 from __future__ import annotations
@@ -88,7 +89,6 @@ def _check_nesting(data: bytes) -> None:
     nesting depth (0 for anything else: lists and dicts stop hashing) before the real unpickler."""
     stack: list[int | None] = []  # None stands for a MARK
     memo: dict[int, int] = {}
-
     for op, arg, _ in pickletools.genops(data):
         popped = []
         for item in reversed(op.stack_before):
