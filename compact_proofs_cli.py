@@ -4,6 +4,7 @@
   compact-proofs zoo ...      regenerate the model zoo (training.zoo)
   compact-proofs prove ...    write certificates       (strategies.prove)
   compact-proofs verify ...   check certificates       (checker.cli; the same as `verify`)
+  compact-proofs audit ...    audit the checker on one certificate (audit.cli; not trusted code)
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ SUBCOMMANDS = {
     "zoo": "training.zoo",
     "prove": "strategies.prove",
     "verify": "checker.cli",
+    "audit": "audit.cli",
 }
 
 

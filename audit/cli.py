@@ -1,0 +1,182 @@
+"""``compact-proofs audit CERT``: check one certificate and then attack the check.
+
+  1. trust report: what the verified claim rests on (rules, Lean mirrors, assumptions);
+  2. ground truth: the proved bound against an independent count (exact for K = 4, else a sample);
+  3. mutation audit: N perturbed certificates; none may verify with a higher bound;
+  4. differential check: the kernel's verdicts on sampled inputs against mpmath at 50 digits.
+
+Exit codes: 0 the audit passed; 1 a soundness alarm or a failed cross-check; 2 unusable input
+(unreadable certificate, missing weights, a certificate that does not verify) or bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from fractions import Fraction
+from pathlib import Path
+
+from audit import differential, ground_truth, mutation, trust
+from checker.certificate import read_certificate
+from checker.errors import CheckError
+from checker.kernel import check
+from checker.result import VERIFIED
+from checker.weights import load_model
+
+EPILOG = """\
+Defaults: 200 mutants for a cubic certificate; 18 envelope-only mutants for a brute-force one
+(each brute-force check enumerates every input). Ground truth is exhaustive when d_vocab^K <=
+64^4 (K = 4), else a seeded sample of --ground-truth-samples inputs.
+
+examples:
+  compact-proofs audit certificates/cubic/k4-seed50.json
+  compact-proofs audit --json --mutants 50 --skip-ground-truth certificates/cubic/k10-seed50.json
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="compact-proofs audit", description=__doc__.split("\n\n")[0],
+                                     epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("certificate", metavar="CERT", type=Path, help="a certificate file")
+    parser.add_argument("--json", action="store_true", help="machine-readable report on stdout")
+    parser.add_argument("--mutants", type=int, metavar="N",
+                        help="mutants to check (default 200 cubic, 18 brute-force; 0 skips the mutation audit)")
+    parser.add_argument("--seed", type=int, default=0, metavar="S", help="seed of every random choice (default 0)")
+    parser.add_argument("--skip-ground-truth", action="store_true", help="skip the ground-truth cross-check")
+    parser.add_argument("--ground-truth-samples", type=int, default=ground_truth.DEFAULT_SAMPLES, metavar="N",
+                        help=f"sample size when the inputs are too many to count (default {ground_truth.DEFAULT_SAMPLES})")
+    parser.add_argument("--differential-samples", type=int, default=differential.DEFAULT_SAMPLES, metavar="N",
+                        help=f"inputs checked with mpmath (default {differential.DEFAULT_SAMPLES}; 0 skips)")
+    parser.add_argument("--weights", type=Path, metavar="FILE", help="use these weights instead of the certificate's path")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
+                        help="worker processes for kernel checks (default: all cores)")
+    return parser
+
+
+def make_progress(stage: str, enabled: bool):
+    if not enabled:
+        return None
+
+    def show(done: int, total: int) -> None:
+        sys.stderr.write(f"\raudit: {stage} {done}/{total}")
+        if done == total:
+            sys.stderr.write("\r" + " " * (len(stage) + 32) + "\r")
+        sys.stderr.flush()
+    return show
+
+
+def _frac(x: Fraction | None) -> str | None:
+    return None if x is None else f"{x.numerator}/{x.denominator}"
+
+
+def run_audit(args: argparse.Namespace, show_progress: bool = False) -> dict:
+    """Every stage of the audit; returns the report (with ``exit_code`` and ``failures``)."""
+    start = time.perf_counter()
+    path = args.certificate
+    status = (lambda text: sys.stderr.write(f"audit: {text}\n")) if show_progress else (lambda text: None)
+    status("checking the certificate")
+    result = check(path, weights=args.weights, jobs=max(1, args.jobs), progress=make_progress("check", show_progress))
+    report = {
+        "certificate": str(path),
+        "check": {"verdict": result.verdict, "reason": result.reason, "claimed": _frac(result.claimed),
+                  "bound": _frac(result.bound), "seconds": round(result.seconds, 3)},
+        "trust": trust.trust_report(path, result),
+    }
+    failures, usable = list(report["trust"]["problems"]), True
+    if result.verdict != VERIFIED:
+        usable = False
+        failures.append(f"the certificate does not verify ({result.verdict}: {result.reason}); nothing proved to audit")
+    if usable:
+        try:
+            cert = read_certificate(path)
+            model = load_model(args.weights if args.weights is not None else cert.weights)
+            doc = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (CheckError, OSError, ValueError) as exc:
+            usable = False
+            failures.append(f"cannot re-read the certificate or its weights: {exc}")
+    if usable:
+        if args.skip_ground_truth:
+            report["ground_truth"] = {"skipped": "--skip-ground-truth"}
+        else:
+            status("ground truth")
+            report["ground_truth"] = ground_truth.cross_check(model, result.bound, samples=args.ground_truth_samples,
+                                                              seed=args.seed + ground_truth.DEFAULT_SEED)
+            if not report["ground_truth"]["ok"]:
+                failures.append("ground truth: the proved bound exceeds the independent count")
+        if args.mutants == 0:
+            report["mutation"] = {"skipped": "--mutants 0"}
+        else:
+            status("mutation audit")
+            report["mutation"] = mutation.audit_mutations(doc, args.weights or cert.weights, n=args.mutants,
+                                                          seed=args.seed, jobs=max(1, args.jobs),
+                                                          progress=make_progress("mutants", show_progress))
+            if report["mutation"].get("skipped"):
+                failures.append(f"mutation audit could not run: {report['mutation']['skipped']}")
+            for alarm in report["mutation"].get("alarms", []):
+                failures.append(f"soundness alarm: mutant #{alarm['index']} ({alarm['kind']}: {alarm['description']}) "
+                                f"{alarm['alarm']}")
+        if args.differential_samples == 0:
+            report["differential"] = {"skipped": "--differential-samples 0"}
+        else:
+            status("differential check")
+            report["differential"] = differential.differential(
+                cert, model, samples=args.differential_samples, seed=args.seed,
+                progress=make_progress("mpmath", show_progress))
+            d = report["differential"]
+            if not d.get("skipped") and not d["ok"]:
+                if d["disagreements"]:
+                    failures.append(f"differential: the kernel proved {len(d['disagreements'])} input(s) that mpmath "
+                                    f"finds wrong")
+                if d["helper_mismatch"]:
+                    failures.append("differential: the per-input kernel verdicts do not reproduce the kernel's count")
+                if d["float_disagreement"] > differential.FLOAT_AGREEMENT:
+                    failures.append("differential: the mpmath and float64 forward passes disagree")
+    report["failures"] = failures
+    report["passed"] = not failures
+    report["exit_code"] = 0 if not failures else 1 if usable else 2
+    report["seconds"] = round(time.perf_counter() - start, 2)
+    return report
+
+
+def render_text(report: dict) -> str:
+    parts = ["== trust report ==", trust.render_trust(report["trust"]).rstrip("\n"), ""]
+    for key, title, render in (("ground_truth", "ground truth", ground_truth.render_ground_truth),
+                               ("mutation", "mutation audit", mutation.render_mutation),
+                               ("differential", "differential check", differential.render_differential)):
+        if key in report:
+            parts += [f"== {title} ==", render(report[key]).rstrip("\n"), ""]
+    if report["passed"]:
+        parts.append(f"AUDIT PASSED ({report['seconds']:.1f} s)")
+    else:
+        parts.append(f"AUDIT FAILED (exit {report['exit_code']}, {report['seconds']:.1f} s):")
+        parts += [f"  - {f}" for f in report["failures"]]
+    return "\n".join(parts) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)  # bad usage exits 2
+    for name in ("mutants", "differential_samples", "ground_truth_samples"):
+        value = getattr(args, name)
+        if value is not None and value < 0:
+            print(f"compact-proofs audit: --{name.replace('_', '-')} must be >= 0", file=sys.stderr)
+            return 2
+    if args.ground_truth_samples == 0 and not args.skip_ground_truth:
+        args.skip_ground_truth = True
+    show_progress = sys.stderr.isatty() and not os.environ.get("CI")
+    try:
+        report = run_audit(args, show_progress)
+    except KeyboardInterrupt:
+        print("compact-proofs audit: interrupted", file=sys.stderr)
+        return 2
+    if args.json:
+        sys.stdout.write(json.dumps(report, indent=1, default=str) + "\n")
+    else:
+        sys.stdout.write(render_text(report))
+    return report["exit_code"]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
