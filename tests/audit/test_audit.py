@@ -1,0 +1,219 @@
+"""The audit: trust report, ground truth, mutation audit and differential check, on small
+hand-built models (tests/audit/conftest.py), including a deliberately broken kernel that the
+audit must catch."""
+
+from __future__ import annotations
+
+import json
+import re
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import checker.brute_force
+import checker.cubic
+from audit import cli, differential, ground_truth, mutation, trust
+from checker.certificate import read_certificate
+from checker.kernel import check
+from checker.result import VERIFIED
+from checker.rulebook import RULES
+from checker.tables import Tables
+from checker.weights import load_model
+from compact_proofs_cli import main as umbrella_main
+
+
+def broken_case_lower_bounds(tables, bounds, q, m, c, margin):
+    """A kernel bug: every case bound is +1, so every case 'holds'."""
+    return np.ones((len(q), 1 if c == 0 else tables.config.d_vocab))
+
+
+def load(path: Path):
+    cert = read_certificate(path)
+    return cert, load_model(cert.weights), json.loads(path.read_text())
+
+
+# --- trust report --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("strategy", ["brute_force", "cubic"])
+def test_trust_report_lists_rules_with_claims_and_lean_names(zoo, strategy):
+    result = check(zoo[strategy])
+    assert result.verdict == VERIFIED
+    report = trust.trust_report(zoo[strategy], result)
+    module = {"brute_force": checker.brute_force, "cubic": checker.cubic}[strategy]
+    assert [r["name"] for r in report["rules"]] == list(module.RULES_USED) == result.rules
+    lean_text = "\n".join(p.read_text() for p in sorted(trust.LEAN_DIR.glob("*.lean")))
+    for rule in report["rules"]:
+        assert rule["claim"] == RULES[rule["name"]]
+        assert rule["lean_theorem"] == rule["name"]
+        declared = re.search(rf"^\s*theorem\s+(\S+\.)?{rule['name']}\b", lean_text, re.MULTILINE) is not None
+        assert rule["lean_found"] == declared
+    assert report["proof_rule"] == strategy and report["format_version"] == "1.0"
+    assert report["kernel_version"] == checker.__version__ and report["model_digest"] == result.model_digest
+    assert {a["name"] for a in report["assumptions"]} >= {"ieee_binary64_numpy", "flint_arb", "cpython_rounding"}
+    assert report["problems"] == []
+    text = trust.render_trust(report)
+    for name in module.RULES_USED:
+        assert name in text
+    json.dumps(report)
+
+
+def test_trust_report_flags_a_rule_missing_from_the_rulebook(zoo):
+    result = check(zoo["cubic"])
+    result.rules = result.rules + ["made_up_rule"]
+    report = trust.trust_report(zoo["cubic"], result)
+    assert any("made_up_rule" in p for p in report["problems"])
+
+
+def test_lean_scanner_finds_namespaced_theorems(tmp_path):
+    (tmp_path / "A.lean").write_text("namespace X\ntheorem X.round_outward : True := trivial\n"
+                                     "  protected theorem ival_add {a : Nat} : True := trivial\n-- theorem fake\n")
+    found = trust.lean_theorems(tmp_path)
+    assert set(found) == {"round_outward", "ival_add"} and found["ival_add"] == ["A.lean:3"]
+
+
+# --- ground truth --------------------------------------------------------------------------------
+
+def test_ground_truth_exhaustive_and_sampled(zoo, monkeypatch):
+    cert, model, _ = load(zoo["brute_force"])
+    bound = check(zoo["brute_force"]).bound
+    record = ground_truth.cross_check(model, bound)
+    assert record["method"] == "exhaustive" and record["ok"] and record["proved_count"] <= record["upper"]
+    assert not ground_truth.cross_check(model, Fraction(1))["ok"]  # a bound above the truth is caught
+    monkeypatch.setattr(ground_truth, "EXHAUSTIVE_LIMIT", 0)
+    sampled = ground_truth.cross_check(model, bound, samples=20_000)
+    assert sampled["method"] == "sample" and sampled["ok"]
+    assert not ground_truth.cross_check(model, Fraction(1), samples=20_000)["ok"]
+
+
+# --- mutation audit ------------------------------------------------------------------------------
+
+def test_mutation_audit_of_a_brute_force_certificate(zoo):
+    cert, _, doc = load(zoo["brute_force"])
+    record = mutation.audit_mutations(doc, cert.weights, seed=1)
+    assert record["envelope_only"] and record["mutants"] == mutation.DEFAULT_MUTANTS["brute_force"]
+    assert record["alarms"] == [] and record["totals"]["verified_higher"] == 0
+    assert set(record["by_kind"]) == set(mutation.ENVELOPE_KINDS) and record["uncovered_kinds"] == []
+    assert record["totals"]["rejected"] > 0 and record["totals"]["error"] > 0 and record["totals"]["verified_same"] > 0
+    mutation.render_mutation(record)
+
+
+def test_mutation_audit_of_a_cubic_certificate(zoo):
+    cert, _, doc = load(zoo["cubic"])
+    record = mutation.audit_mutations(doc, cert.weights, n=150, seed=2, jobs=2)
+    assert not record["envelope_only"] and record["mutants"] == 150
+    assert record["alarms"] == [] and record["totals"]["verified_higher"] == 0
+    assert set(record["by_kind"]) == set(mutation.KINDS) and record["uncovered_kinds"] == []
+    # the dangerous direction is exercised and refused
+    assert record["by_kind"]["mask_bit_on"]["rejected"] == record["by_kind"]["mask_bit_on"]["total"] > 0
+    assert record["by_kind"]["inflate_count"]["verified_higher"] == 0
+    text = mutation.render_mutation(record)
+    assert "HIGHER" in text and "SOUNDNESS ALARM" not in text
+
+
+def test_every_mutation_kind_generates_something_for_a_cubic_certificate(zoo):
+    _, _, doc = load(zoo["cubic"])
+    gen = mutation.Generator(doc, np.random.default_rng(0))
+    for kind in mutation.KINDS:
+        mutant = gen.make(kind)
+        assert mutant is not None, kind
+        assert mutant.data != mutation.encode(doc), kind
+
+
+def test_broken_kernel_raises_the_mutation_alarm(zoo, monkeypatch):
+    monkeypatch.setattr(checker.cubic, "case_lower_bounds", broken_case_lower_bounds)
+    cert, _, doc = load(zoo["cubic"])
+    record = mutation.audit_mutations(doc, cert.weights, n=60, seed=0)
+    assert record["alarms"], "a kernel that proves every case must let some mutant prove more"
+    assert {a["kind"] for a in record["alarms"]} & {"mask_bit_on", "inflate_count", "int_up", "int_down", "swap_indices"}
+    assert "SOUNDNESS ALARM" in mutation.render_mutation(record)
+
+
+# --- differential check --------------------------------------------------------------------------
+
+def test_brute_force_helper_reproduces_the_kernel_count(zoo):
+    _, model, _ = load(zoo["brute_force"])
+    tables = Tables(model)
+    V, K = model.config.d_vocab, model.config.n_ctx
+    inputs = np.indices((V,) * K).reshape(K, -1).T
+    helper = differential.brute_force_verdicts(tables, inputs, chunk=1000)
+    assert int(helper.sum()) == checker.brute_force.count_correct(tables)
+    assert all(c["equal"] for c in differential.helper_consistency(tables, [0, V - 1]))
+
+
+def test_exact_model_matches_the_float_forward_pass(zoo):
+    from training.accuracy import Circuits
+    _, model, _ = load(zoo["cubic"])
+    exact = differential.ExactModel(model)
+    tokens = np.random.default_rng(0).integers(0, 8, size=(20, 4))
+    floats = Circuits.from_tensors(model.tensors).margins(tokens.copy())
+    for row, f in zip(tokens.tolist(), floats.tolist()):
+        assert abs(float(exact.margin(row)[0]) - f) < 1e-9
+
+
+@pytest.mark.parametrize("strategy", ["brute_force", "cubic"])
+def test_differential_check_agrees_on_real_certificates(zoo, strategy):
+    cert, model, _ = load(zoo[strategy])
+    record = differential.differential(cert, model, samples=60, seed=3)
+    assert record["ok"] and record["counts"]["disagree"] == 0 and record["samples"] == 60
+    assert record["counts"]["agree_correct"] > 0
+    if strategy == "brute_force":
+        assert record["counts"]["agree_wrong"] > 0  # wrong inputs were sampled: the comparison has teeth
+        assert record["helper_consistency"] and not record["helper_mismatch"]
+    else:
+        assert record["probes"] > 0 and record["listed"] > 0
+    differential.render_differential(record)
+
+
+def test_broken_kernel_fails_the_differential_check(zoo, monkeypatch):
+    monkeypatch.setattr(checker.cubic, "case_lower_bounds", broken_case_lower_bounds)
+    cert, model, _ = load(zoo["cubic"])
+    record = differential.differential(cert, model, samples=60, seed=3)
+    assert not record["ok"] and record["counts"]["disagree"] > 0
+    assert all(r["source"] == "probe" for r in record["disagreements"])  # the listed cases are true
+    assert "DISAGREEMENT" in differential.render_differential(record)
+
+
+# --- the command line ----------------------------------------------------------------------------
+
+def test_cli_passes_on_a_sound_kernel(zoo, capsys):
+    code = umbrella_main(["audit", str(zoo["cubic"]), "--json", "--mutants", "40", "--jobs", "1",
+                          "--differential-samples", "30"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0 and report["passed"] and report["exit_code"] == 0 and report["failures"] == []
+    assert report["ground_truth"]["ok"] and report["mutation"]["mutants"] == 40
+    assert report["differential"]["ok"] and report["trust"]["rules"]
+
+
+def test_cli_text_report_for_brute_force(zoo, capsys):
+    code = cli.main([str(zoo["brute_force"]), "--mutants", "5", "--jobs", "1", "--differential-samples", "10",
+                     "--skip-ground-truth"])
+    out = capsys.readouterr().out
+    assert code == 0 and "AUDIT PASSED" in out and "brute_force_count" in out and "ground truth: skipped" in out
+
+
+def test_cli_fails_on_a_broken_kernel(zoo, capsys, monkeypatch):
+    monkeypatch.setattr(checker.cubic, "case_lower_bounds", broken_case_lower_bounds)
+    code = cli.main([str(zoo["cubic"]), "--mutants", "40", "--jobs", "1", "--differential-samples", "30"])
+    out = capsys.readouterr().out
+    assert code == 1 and "AUDIT FAILED" in out and "soundness alarm" in out
+
+
+def test_cli_exit_2_on_unusable_or_unverified_input(zoo, tmp_path, capsys):
+    assert cli.main([str(tmp_path / "missing.json"), "--jobs", "1"]) == 2
+    doc = json.loads(zoo["cubic"].read_text())
+    doc["claim"]["accuracy_at_least"] = "1/1"
+    doc["model"]["weights"] = str(zoo["weights"])
+    rejected = tmp_path / "rejected.json"
+    rejected.write_text(json.dumps(doc))
+    assert check(rejected).verdict == "rejected"
+    assert cli.main([str(rejected), "--jobs", "1"]) == 2
+    assert "does not verify" in capsys.readouterr().out
+    assert cli.main([str(rejected), "--mutants", "-1"]) == 2
+
+
+def test_checker_never_imports_audit():
+    root = Path(checker.__file__).parent
+    for path in root.glob("*.py"):
+        assert not re.search(r"^\s*(from|import)\s+audit\b", path.read_text(), re.MULTILINE), path
