@@ -18,6 +18,11 @@ T = sum_i theta_i[t_i] per input rounding upward. With x = U^_m, y = max_{j != m
 and gather do not round) and d = fl(x - y), rule ``fl_sign_test`` (e = 2e) shows U_m > U_j for
 all j != m whenever d > T. Every input is enumerated exactly once, in chunks the kernel chooses;
 the count depends neither on chunk order nor on the number of jobs.
+
+Limit (completeness, not soundness): weights are scaled per query token by the row's largest
+score, so an input whose every score lies more than ~700 nats below it has weights that
+underflow binary64; such an input is not proved even if it is correct. Trained models have
+score spreads far below that.
 """
 
 from __future__ import annotations

@@ -100,20 +100,36 @@ def read_cases(proof: dict, config: ModelConfig, where: str) -> Cases:
 
 
 class Bounds:
-    """The j-free lower bounds gM[q,m,i], gQ[q,m], gK[q,m,k] of the module docstring, as float
-    lower endpoints (rule ``min_of_sum``; the j = m term, which is 0, is excluded)."""
+    """Lower bounds on G_j(t, i), free of j, as float lower endpoints (rules ``min_of_sum`` and
+    ``cubic_output_split``). Indices: q query, m max, k non-max token, i slot (i < n).
+
+    For c = 0 (no non-max slot), over every j != m:  gM[q,m,i], gQ[q,m].
+    Check A, the output j = k:   aM[q,m,k,i] = G_k(m, i), aQ[q,m,k] = G_k(q, p),
+                                 aK[q,m,k] = min_i G_k(k, i).
+    Check B, outputs j not in {m, k}: bM[q,m,k,i], bQ[q,m,k] (minima over j != m, k) and
+                                 bK[q,m,k] = min_{i, j} (EVOU[k] + PVOU[i])_m - (..)_j
+                                             + min_j (EUPU[q]_m - EUPU[q]_j)."""
 
     def __init__(self, tables: Tables):
-        n = tables.n_ctx - 1
+        n, V = tables.n_ctx - 1, tables.config.d_vocab
+        every = np.arange(V)
         E, P, U = (_differences(x) for x in (tables.EVOU, tables.PVOU, tables.EUPU))  # [row, m, j]
-        V = tables.config.d_vocab
-        own_E = E[np.arange(V), np.arange(V)]  # [m, j]: EVOU[m]_m - EVOU[m]_j
-        P_slots = P[:n].transpose((1, 0, 2))[None]  # [1, m, i, j]
-        self.gM = _min_over_j(own_E[None, :, None, :] + P_slots + U[:, :, None, :])  # [q, m, i]
-        self.gQ = _min_over_j(E + P[n][None] + U)  # [q, m] (E indexed by the query token)
-        own_k = _min_over_j(E)  # [k, m]
-        worst_slot = _min_over_j(P_slots + U[:, :, None, :]).min(axis=-1)  # [q, m]
-        self.gK = np.nextafter(own_k.T[None, :, :] + worst_slot[:, :, None], _DOWN)  # [q, m, k]
+        own_E = E[every, every]  # [m, j]: EVOU[m]_m - EVOU[m]_j
+        slots = P[:n].transpose((1, 0, 2))[None]  # [1, m, i, j]
+        max_terms = (own_E[None, :, None, :] + slots + U[:, :, None, :]).lo  # [q, m, i, j]
+        query_terms = (E + P[n][None] + U).lo  # [q, m, j] (E indexed by the query token)
+        self.gM, self.bM = _min_over_j(max_terms), _min_over_j_except_k(max_terms).transpose(0, 1, 3, 2)
+        self.gQ, self.bQ = _min_over_j(query_terms), _min_over_j_except_k(query_terms)
+        at_k = slots.transpose((0, 1, 3, 2)) + U[:, :, :, None]  # [q, m, k, i]: output j = k
+        self.aM = (own_E[None, :, :, None] + at_k).lo
+        self.aQ = query_terms
+        E_kk = E.lo[every[None, :], every[:, None], every[None, :]]  # [m, k] = EVOU[k]_m - EVOU[k]_k
+        self.aK = np.nextafter(E_kk[None] + at_k.lo.min(axis=-1), _DOWN)
+        token_slot = (E.transpose((1, 0, 2))[:, :, None, :] + P[:n].transpose((1, 0, 2))[:, None, :, :]).lo
+        token_slot[:, every, :, every] = np.inf  # [m, k, i, j]: drop j = k
+        token_slot[every, :, :, every] = np.inf  # and j = m
+        worst_token = token_slot.min(axis=(2, 3))  # [m, k]
+        self.bK = np.nextafter(worst_token[None] + _min_over_j_except_k(U.lo), _DOWN)
 
 
 def _differences(table: Interval) -> Interval:
@@ -121,14 +137,30 @@ def _differences(table: Interval) -> Interval:
     return table[:, :, None] - table[:, None, :]
 
 
-def _min_over_j(values: Interval) -> np.ndarray:
-    """Lower endpoints minimised over the last axis j != m, where m is axis 1."""
-    lo = values.lo.copy()
+def _without_m(lo: np.ndarray) -> np.ndarray:
+    """A copy of ``lo`` (axis 1 is m, the last axis j) with the entries j = m set to +inf."""
+    lo = lo.copy()
     V = lo.shape[1]
     index = [slice(None)] * lo.ndim
     index[1], index[-1] = np.arange(V), np.arange(V)
     lo[tuple(index)] = np.inf
-    return lo.min(axis=-1)
+    return lo
+
+
+def _min_over_j(lo: np.ndarray) -> np.ndarray:
+    """min over the last axis j != m (axis 1 is m)."""
+    return _without_m(lo).min(axis=-1)
+
+
+def _min_over_j_except_k(lo: np.ndarray) -> np.ndarray:
+    """out[..., k] = min over j not in {m, k} (axis 1 is m): the smallest entry unless it sits at
+    j = k, then the second smallest. Exact on floats."""
+    lo = _without_m(lo)
+    V = lo.shape[-1]
+    smallest = lo.min(axis=-1)
+    second = np.partition(lo, 1, axis=-1)[..., 1]
+    at = lo.argmin(axis=-1)
+    return np.where(at[..., None] == np.arange(V), second[..., None], smallest[..., None])
 
 
 def _point(lower: np.ndarray) -> Interval:
@@ -137,35 +169,50 @@ def _point(lower: np.ndarray) -> Interval:
     return Interval(lower, lower)
 
 
+def _pure_bound(slot_weight: Interval, slots: Interval, tok: Interval, gm: np.ndarray, gk: np.ndarray,
+                query_weight: Interval, gq: np.ndarray, mu: Interval, r: int) -> np.ndarray:
+    """B[row, k] <= min over arrangements of r max slots among n of
+    sum_M tok_m pos_i (gm_i - mu) + sum_P pos_i tok_k (gk - mu) + tok_q pos_p (gq - mu)
+    (``cubic_arrangement``, threshold form, with tau the r-th smallest d_i)."""
+    a = (slot_weight[:, None, :]) * (_point(gm) - mu[:, None, None])  # [row, k, i]
+    f = tok * (_point(gk) - mu[:, None])  # [row, k]
+    query = query_weight[:, None] * (_point(gq) - mu[:, None])
+    slot_sum = slots[:, 0]
+    for i in range(1, slots.lo.shape[1]):
+        slot_sum = slot_sum + slots[:, i]
+    base = (f * slot_sum[:, None] + query).lo
+    if r == 0:
+        return base
+    d = (a - f[:, :, None] * slots[:, None, :]).lo  # [row, k, i]
+    tau = np.sort(d, axis=-1)[..., r - 1]
+    arranged = np.nextafter(r * tau, _DOWN)
+    for i in range(d.shape[-1]):
+        arranged = np.nextafter(arranged + np.minimum(np.nextafter(d[..., i] - tau, _DOWN), 0.0), _DOWN)
+    return np.nextafter(base + arranged, _DOWN)
+
+
 def case_lower_bounds(tables: Tables, bounds: Bounds, q: np.ndarray, m: np.ndarray, c: int,
                       margin: np.ndarray) -> np.ndarray:
-    """For cases (q[r], m[r], c) with margins mu[r]: B[r, k] <= the pure-k bound of the module
-    docstring over every arrangement (shape rows x d_vocab; for c = 0 one column, no k)."""
+    """For cases (q[r], m[r], c) with margins mu[r]: B[r, k] <= the bound of the module
+    docstring for pure token k over every arrangement and every output j != m (the smaller of
+    checks A and B); shape rows x d_vocab, or rows x 1 for c = 0 (no k)."""
     n = tables.n_ctx - 1
     tok, pos = tables.tok_weight, tables.pos_weight
     mu = Interval(margin, margin)
     slots = pos[q, :n]  # [r, i]
-    a = (tok[q, m][:, None] * slots) * (_point(bounds.gM[q, m]) - mu[:, None])  # [r, i]
-    query = (tok[q, q] * pos[q, n]) * (_point(bounds.gQ[q, m]) - mu)  # [r]
+    slot_weight = tok[q, m][:, None] * slots
+    query_weight = tok[q, q] * pos[q, n]
     if c == 0:
-        total = query
+        total = query_weight * (_point(bounds.gQ[q, m]) - mu)
+        a = slot_weight * (_point(bounds.gM[q, m]) - mu[:, None])
         for i in range(n):
             total = total + a[:, i]
         return total.lo[:, None]
-    f = tok[q] * (_point(bounds.gK[q, m]) - mu[:, None])  # [r, k]
-    slot_sum = slots[:, 0]
-    for i in range(1, n):
-        slot_sum = slot_sum + slots[:, i]
-    base = (f * slot_sum[:, None] + query[:, None]).lo
-    r = n - c  # slots holding m
-    if r == 0:
-        return base
-    d = (a[:, None, :] - f[:, :, None] * slots[:, None, :]).lo  # [r, k, i]
-    tau = np.sort(d, axis=-1)[..., r - 1]
-    arranged = np.nextafter(r * tau, _DOWN)
-    for i in range(n):
-        arranged = np.nextafter(arranged + np.minimum(np.nextafter(d[..., i] - tau, _DOWN), 0.0), _DOWN)
-    return np.nextafter(base + arranged, _DOWN)
+    check_a = _pure_bound(slot_weight, slots, tok[q], bounds.aM[q, m], bounds.aK[q, m], query_weight,
+                          bounds.aQ[q, m], mu, n - c)
+    check_b = _pure_bound(slot_weight, slots, tok[q], bounds.bM[q, m], bounds.bK[q, m], query_weight,
+                          bounds.bQ[q, m], mu, n - c)
+    return np.minimum(check_a, check_b)
 
 
 def check_cases(tables: Tables, cases: Cases,
