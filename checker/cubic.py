@@ -10,22 +10,21 @@ C(n, c) |S|^c inputs for it (rule ``cubic_count``; 1 input when c = 0); cases ar
 
 Why a case holds. Write w_i = tok[q, t_i] pos[q, i] > 0 for the attention weight of position i
 up to a constant (``exp_enclosure``), and G_j(t, i) = (EVOU[t] + PVOU[i] + EUPU[q])_m - (...)_j.
-By ``margin_decomposition`` and ``softmax_shift`` the input's margin exceeds mu iff for all j
-sum_i w_i (G_j(t_i, i) - mu) > 0. Lower bounds of G independent of j (``min_of_sum``):
-
-    gM[q,m,i] = min_j G_j(m, i)               a max token at position i (i < n)
-    gQ[q,m]   = min_j G_j(q, p)               the query itself
-    gK[q,m,k] = min_j (EVOU[k]_m - EVOU[k]_j) + min_{i<n, j} (PVOU[i] + EUPU[q])_m - (...)_j
-
-so sum_i w_i (G - mu) >= sum_{i in M} a_i + sum_{i in P} pos_i f(t_i) + Q, with
-a_i = tok_m pos_i (gM_i - mu), f(k) = tok_k (gK_k - mu), Q = tok_q pos_p (gQ - mu), where M
-(|M| = r = n - c) holds the max tokens and P the others. ``cubic_mixture``: the P part is at least
-min_{k in S} f(k) sum_P pos_i, which is the pure case of the worst k; so checking each k in S
-alone suffices. For a pure k, the sum equals f(k) sum_{i<n} pos_i + sum_{i in M} d_i with
-d_i = a_i - f(k) pos_i, and ``cubic_arrangement`` bounds the last sum over every M of size r by
-r tau + sum_i min(d_i - tau, 0) for tau the r-th smallest d_i. All of it is computed on
-``Interval`` lower endpoints rounded outward, so the checked bound is below the true one.
-Cost: O(d_vocab^3 n_ctx^2) for all cases.
+By ``margin_decomposition`` and ``softmax_shift`` the input's margin exceeds mu iff for every
+output j != m: sum_i w_i (G_j(t_i, i) - mu) > 0. Fix j. Each term is bounded below by a number
+that does not depend on j except through whether j equals the term's own token
+(``cubic_output_split``, ``min_of_sum``): for a non-max token t, by aK(t) (the value at j = t,
+slots pessimised) if j = t, else by bK(t) (the minimum over j not in {m, t}); for the max tokens
+and the query by their values at j = k (check A) or their minima over j not in {m, k} (check B).
+With f_j(t) = tok_t (that bound - mu), the non-max part is at least min_{t in S} f_j(t) sum_P pos_i
+(``cubic_mixture``), attained at some k* in S: if k* = j, check A of the pure case k* dominates
+the input at output j; otherwise check B of k* does. So proving checks A and B for every k in S,
+each over every arrangement, proves every input of the case at every output. A pure check is
+sum_{i in M} a_i + f(k) sum_{i<n} pos_i - f(k) sum_{i in M} pos_i + Q with a_i = tok_m pos_i (g_i - mu),
+Q = tok_q pos_p (g_Q - mu); ``cubic_arrangement`` bounds the M part over every set of r = n - c
+slots by r tau + sum_i min(d_i - tau, 0), d_i = a_i - f(k) pos_i, tau the r-th smallest d_i.
+All of it is computed on ``Interval`` lower endpoints rounded outward, so the checked bound is
+below the true one. Cost: O(d_vocab^3 n_ctx^2) for all cases.
 """
 
 from __future__ import annotations
@@ -44,7 +43,7 @@ from checker.tables import Tables
 from checker.weights import ModelConfig
 
 RULES_USED = ("margin_decomposition", "exp_enclosure", "round_outward", "ival_add", "ival_sub",
-              "ival_mul", "ival_sum", "softmax_shift", "min_of_sum", "cubic_mixture",
+              "ival_mul", "ival_sum", "softmax_shift", "min_of_sum", "cubic_output_split", "cubic_mixture",
               "cubic_arrangement", "cubic_count", "count_disjoint")
 MAX_CASES = 10**6
 _HEX = re.compile(r"^(0|[1-9a-f][0-9a-f]{0,1023})$")

@@ -53,6 +53,12 @@ RULES: dict[str, str] = {
         "For reals d_i (i < n), any threshold tau and any set M of r indices: sum_{i in M} d_i >= "
         "r tau + sum_i min(d_i - tau, 0). With tau the r-th smallest d_i this is the sum of the r "
         "smallest, so it bounds every arrangement of r max tokens among n slots.",
+    "cubic_output_split":
+        "Fix an output j and reals x_t(j) (the term of token t at output j). If x_t(j) >= A_t when "
+        "j = t and x_t(j) >= B_t when j != t, then for every t: x_t(j) >= min(A_t, B_t) when j = t "
+        "and >= B_t otherwise; hence if a sum's check with the j = k bounds (A) and its check with "
+        "the j != k bounds (B) both hold for the worst token k*, the sum at output j is covered: by "
+        "A when k* = j, by B when k* != j.",
     "cubic_mixture":
         "If pi_i >= 0 and f(t_i) >= F for every i in P, then sum_{i in P} pi_i f(t_i) >= F sum_{i in P} "
         "pi_i: a mixture of proved non-max tokens is no worse than the worst pure case.",

@@ -88,9 +88,10 @@ def inputs_of_case(n: int, q: int, m: int, c: int, ks: list[int]):
 
 @SLOW
 @given(MODEL_SEEDS, st.sampled_from([(5, 3), (4, 4), (6, 2)]), st.sampled_from([0.0, 0.05, 0.3]))
-def test_cubic_cases_hold_on_every_input_they_cover(seed, shape, mu):
-    """Soundness of cubic_mixture, cubic_arrangement and the j-free bounds together: every
-    input of every proved case has margin > mu in the exact model."""
+def test_cubic_cases_hold_on_every_input_they_cover__cubic_output_split(seed, shape, mu):
+    """Soundness of cubic_output_split, cubic_mixture, cubic_arrangement and the j-free bounds
+    together: every input of every proved case (mixtures included) has margin > mu in the exact
+    model."""
     V, K = shape
     model = small_model(seed, d_vocab=V, n_ctx=K)
     for q, m, c, ks in proved_cases(model, mu):
