@@ -350,7 +350,7 @@ def render_differential(record: dict) -> str:
         return f"differential check: skipped ({record['skipped']})\n"
     c = record["counts"]
     what = (f"{record['listed']} inputs of listed cases, {record['probes']} of kernel-proved probes "
-            f"({record['probe_attempts']} probes tried)") if record["rule"] == "cubic" else \
+            f"(from {record['probe_attempts']} random tuples screened)") if record["rule"] == "cubic" else \
         "half uniform, half nearest a tie"
     lines = [f"differential check (mpmath, {record['dps']} digits, {record['samples']} inputs, seed {record['seed']}, "
              f"{record['seconds']:.1f} s; {what}):",

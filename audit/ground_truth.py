@@ -24,7 +24,7 @@ from fractions import Fraction
 from checker.weights import Model
 from training.accuracy import EXHAUSTIVE_LIMIT, exact_accuracy, sampled_accuracy, wilson_interval
 
-DEFAULT_SAMPLES = 200_000
+DEFAULT_SAMPLES = 1_000_000
 DEFAULT_SEED = 20240411  # not training.accuracy.SAMPLE_SEED: the audit draws its own sample
 
 

@@ -19,7 +19,9 @@ Mutation kinds (``KINDS``), each touching one place of the JSON document:
 
 Proof kinds need a cubic proof's case list; a brute-force proof has none, so a brute-force
 certificate gets only envelope mutants, and fewer of them by default (each brute-force check
-enumerates every input, ~5-10 s at K = 4). Mutants are written to a temporary directory with the
+enumerates every input, ~5-10 s at K = 4). The default for a cubic certificate is 200 mutants,
+reduced when one check is slow (K >= 10) to about ``TIME_BUDGET`` seconds of kernel time per
+job, never below one mutant per kind. Mutants are written to a temporary directory with the
 weight path made absolute, so nothing is written next to the certificate.
 
 A caveat on the alarm: a higher verified bound proves a kernel bug only if the original
@@ -78,6 +80,7 @@ PROOF_KINDS = ("hexfloat_up", "hexfloat_down", "mask_bit_on", "mask_bit_off", "d
 ENVELOPE_KINDS = tuple(k for k in KINDS if k not in PROOF_KINDS)
 DEFAULT_MUTANTS = {"cubic": 200, "brute_force": 18}  # 18: each envelope kind once
 FALLBACK_MUTANTS = 24
+TIME_BUDGET = 120.0  # seconds of kernel time per job that the default number of cubic mutants aims at
 CASE_COLUMNS = ("q", "m", "c", "margin", "keys")
 
 
@@ -635,17 +638,24 @@ def audit_mutations(doc: dict, weights: Path, n: int | None = None, seed: int = 
     start = time.perf_counter()
     rule = doc.get("proof", {}).get("rule") if isinstance(doc.get("proof"), dict) else None
     envelope_only = rule != "cubic"
-    if n is None:
-        n = DEFAULT_MUTANTS.get(rule, FALLBACK_MUTANTS)
     base = rebase(doc, weights)
     kinds = ENVELOPE_KINDS if envelope_only else tuple(KINDS)
-    mutants = generate(base, n, seed=seed, kinds=kinds)
     with tempfile.TemporaryDirectory(prefix="compact-proofs-audit-") as workdir:
         _WORK["dir"], _WORK["mutants"] = workdir, [Mutant("baseline", "", base)]
-        _, verdict, baseline, reason, _, digest = _check_one(0)
+        _, verdict, baseline, reason, baseline_seconds, digest = _check_one(0)
         if verdict != VERIFIED:
             return {"skipped": f"the certificate with an absolute weight path does not verify ({verdict}: {reason})",
                     "baseline_verdict": verdict}
+        sizing = "as requested"
+        if n is None:
+            n = DEFAULT_MUTANTS.get(rule, FALLBACK_MUTANTS)
+            sizing = "default"
+            affordable = int(TIME_BUDGET * max(1, jobs) / max(baseline_seconds, 1e-3))
+            if not envelope_only and affordable < n:
+                n = max(len(kinds), affordable)
+                sizing = (f"default reduced from {DEFAULT_MUTANTS[rule]}: one check takes {baseline_seconds:.1f} s, "
+                          f"budget ~{TIME_BUDGET:.0f} s x {max(1, jobs)} jobs (pass --mutants to choose)")
+        mutants = generate(base, n, seed=seed, kinds=kinds)
         rows = _run(mutants, workdir, jobs, progress)
     outcomes, alarms = [], []
     by_kind = {k: {"total": 0, "rejected": 0, "error": 0, "verified_same": 0, "verified_lower": 0,
@@ -670,7 +680,7 @@ def audit_mutations(doc: dict, weights: Path, n: int | None = None, seed: int = 
     totals = {key: sum(t[key] for t in by_kind.values()) for key in
               ("total", "rejected", "error", "verified_same", "verified_lower", "verified_higher")}
     return {
-        "requested": n, "mutants": len(mutants), "seed": seed, "envelope_only": envelope_only,
+        "requested": n, "sizing": sizing, "mutants": len(mutants), "seed": seed, "envelope_only": envelope_only,
         "note": ("brute-force certificate: only the envelope is mutated (claim, digest, version, rule, fields), "
                  "and few mutants by default, since every check enumerates all inputs") if envelope_only else
                 "cubic certificate: envelope and case list mutated",
@@ -693,7 +703,7 @@ def render_mutation(record: dict) -> str:
     lines = [f"mutation audit: {record['mutants']} mutants (seed {record['seed']}, {record['seconds']:.1f} s); "
              f"{t['rejected']} rejected, {t['error']} unusable, {t['verified_same']} verified with the same bound, "
              f"{t['verified_lower']} with a lower bound, {t['verified_higher']} with a HIGHER bound",
-             f"  {record['note']}",
+             f"  {record['note']}; number of mutants: {record['sizing']}",
              f"  {'kind':<18s} {'total':>5s} {'rejected':>8s} {'error':>5s} {'same':>5s} {'lower':>5s} {'HIGHER':>6s}"]
     for kind, v in record["by_kind"].items():
         lines.append(f"  {kind:<18s} {v['total']:>5d} {v['rejected']:>8d} {v['error']:>5d} {v['verified_same']:>5d} "

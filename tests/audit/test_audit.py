@@ -112,6 +112,14 @@ def test_mutation_audit_of_a_cubic_certificate(zoo):
     assert "HIGHER" in text and "SOUNDNESS ALARM" not in text
 
 
+def test_default_mutant_count_shrinks_for_slow_checks_but_covers_every_kind(zoo, monkeypatch):
+    cert, _, doc = load(zoo["cubic"])
+    monkeypatch.setattr(mutation, "TIME_BUDGET", 1e-9)
+    record = mutation.audit_mutations(doc, cert.weights, jobs=1)
+    assert record["mutants"] == len(mutation.KINDS) and "reduced" in record["sizing"]
+    assert record["uncovered_kinds"] == [] and record["alarms"] == []
+
+
 def test_every_mutation_kind_generates_something_for_a_cubic_certificate(zoo):
     _, _, doc = load(zoo["cubic"])
     gen = mutation.Generator(doc, np.random.default_rng(0))
