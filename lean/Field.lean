@@ -70,11 +70,14 @@ theorem orE {p q r : Prop} (h : p ∨ q) (f : p → r) (g : q → r) : r :=
   | Or.inl hp => f hp
   | Or.inr hq => g hq
 
+/-- `nltRev n i` is `i < n`, by recursion on `n` first. -/
+def nltRev : Nat → Nat → Prop
+  | 0, _ => False
+  | _+1, 0 => True
+  | k+1, i+1 => nltRev k i
+
 /-- `nlt i n` is `i < n`, by recursion (portable across Lean versions). -/
-def nlt : Nat → Nat → Prop
-  | _, 0 => False
-  | 0, _+1 => True
-  | i+1, k+1 => nlt i k
+def nlt (i n : Nat) : Prop := nltRev n i
 
 theorem nlt_succ_self : (n : Nat) → nlt n (n+1)
   | 0 => trivial

@@ -90,10 +90,8 @@ theorem fl_sum_error (fladd : α → α → α) (u : α) (hu : 0 ≤ u)
     OF.abs (OF.flSum fladd a n - OF.sumN a n)
       ≤ (OF.pw (1 + u) (n - 1) - 1) * OF.sumN (fun i => OF.abs (a i)) n :=
   match n with
-  | 0 => by
-    show OF.abs ((0 : α) - 0) ≤ (OF.pw (1 + u) (0 - 1) - 1) * 0
-    rw [OF.sub_self (0 : α), OF.abs_zero, OF.mul_zero (OF.pw (1 + u) (0 - 1) - 1)]
-    exact OF.le_refl 0
+  | 0 => OF.le_of_eq ((congrArg OF.abs (OF.sub_self (0 : α))).trans
+      (OF.abs_zero.trans (OF.mul_zero (OF.pw (1 + u) (0 - 1) - 1)).symm))
   | k+1 => OF.fl_sum_error_succ fladd u hu hfl a k
 
 /-- mirrors: fl_sign_test. If |d - (x - y)| ≤ u |x - y|, 0 ≤ u < 1, 0 ≤ e, (1 + u) e ≤ T and

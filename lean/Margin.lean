@@ -34,10 +34,10 @@ theorem nonneg_iff_mul_nonneg {c x : α} (hc : 0 < c) : 0 ≤ x ↔ 0 ≤ c * x 
   ⟨fun h => mul_nonneg (le_of_lt hc) h, fun h => nonneg_of_mul_nonneg_left hc h⟩
 
 theorem iff_of_eq_pos {a b : α} (e : a = b) : 0 < a ↔ 0 < b :=
-  ⟨fun h => Eq.subst (motive := fun t => 0 < t) e h, fun h => Eq.subst (motive := fun t => 0 < t) e.symm h⟩
+  ⟨fun h => Eq.subst (motive := fun (t : α) => 0 < t) e h, fun h => Eq.subst (motive := fun (t : α) => 0 < t) e.symm h⟩
 
 theorem iff_of_eq_nonneg {a b : α} (e : a = b) : 0 ≤ a ↔ 0 ≤ b :=
-  ⟨fun h => Eq.subst (motive := fun t => 0 ≤ t) e h, fun h => Eq.subst (motive := fun t => 0 ≤ t) e.symm h⟩
+  ⟨fun h => Eq.subst (motive := fun (t : α) => 0 ≤ t) e h, fun h => Eq.subst (motive := fun (t : α) => 0 ≤ t) e.symm h⟩
 
 /-- `Z * (A / Z) = A` for `Z ≠ 0`. -/
 theorem mul_div_cancel' (Z A : α) (hZ : Z = 0 → False) : Z * (A / Z) = A := by
