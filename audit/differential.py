@@ -28,7 +28,7 @@ of the mpmath margins against ``training.accuracy``'s float64 margins guards the
 
 from __future__ import annotations
 
-import math
+import inspect
 import time
 from typing import Callable
 
@@ -113,6 +113,31 @@ class ExactModel:
             tolerance = (1 + size) * mpmath.mpf(10) ** (10 - self.dps)
             state = "undecided" if abs(gap) <= tolerance else "correct" if gap > 0 else "wrong"
         return state, float(margin)
+
+
+# The kernel's case bound has had two call shapes: (tables, bounds, q, m, c, margin) -> [rows, V]
+# (rows x 1 for c = 0), and one bound per (case, k) pair, (tables, bounds, q, m, k, c, margin) -> [pairs].
+# Decided once, from the function as imported, so a test may still replace it.
+_PAIRWISE = "k" in inspect.signature(cubic.case_lower_bounds).parameters
+
+
+def kernel_case_bounds(tables: Tables, bounds, q: np.ndarray, m: np.ndarray, c: int, margin: np.ndarray) -> np.ndarray:
+    """The kernel's own bound (``checker.cubic.case_lower_bounds``) for cases (q[r], m[r], c) with
+    margins margin[r], for every non-max token k: shape rows x d_vocab (rows x 1 for c = 0). The
+    kernel proves (case, k) iff the entry is > 0; columns k >= m mean nothing."""
+    q, m, margin = (np.asarray(x) for x in (q, m, margin))
+    if not _PAIRWISE:
+        return cubic.case_lower_bounds(tables, bounds, q, m, c, margin)
+    if c == 0:
+        return np.asarray(cubic.case_lower_bounds(tables, bounds, q, m, np.zeros_like(q), 0, margin)).reshape(-1, 1)
+    V = tables.config.d_vocab
+    rows, ks = np.repeat(np.arange(len(q)), V), np.tile(np.arange(V), len(q))
+    valid = ks < m[rows]
+    out = np.full(len(rows), -np.inf)
+    if valid.any():
+        r = rows[valid]
+        out[valid] = cubic.case_lower_bounds(tables, bounds, q[r], m[r], ks[valid], c, margin[r])
+    return out.reshape(len(q), V)
 
 
 def brute_force_verdicts(tables: Tables, inputs: np.ndarray, chunk: int = 1 << 15) -> np.ndarray:
@@ -245,7 +270,7 @@ def differential_cubic(cert: Certificate, model: Model, samples: int = DEFAULT_S
     planned = []  # (source, q, m, c, keys, mu, kernel proved, input)
 
     def kernel_proves(q: int, m: int, c: int, mu: float, keys: list[int]) -> bool:
-        B = cubic.case_lower_bounds(tables, bounds, np.array([q]), np.array([m]), c, np.array([mu]))
+        B = kernel_case_bounds(tables, bounds, np.array([q]), np.array([m]), c, np.array([mu]))
         return bool(B[0, 0] > 0) if c == 0 else bool(all(B[0, k] > 0 for k in keys))
 
     listed_budget = samples - samples // 3
@@ -298,7 +323,7 @@ def _probes(rng: np.random.Generator, tables: Tables, bounds, circuits: Circuits
     proved = np.zeros(size, dtype=bool)
     for value in np.unique(c).tolist():
         rows = np.nonzero(c == value)[0]
-        B = cubic.case_lower_bounds(tables, bounds, q[rows], m[rows], value, np.zeros(len(rows)))
+        B = kernel_case_bounds(tables, bounds, q[rows], m[rows], value, np.zeros(len(rows)))
         proved[rows] = B[:, 0] > 0 if value == 0 else B[np.arange(len(rows)), k[rows]] > 0
     k = np.where(c == 0, 0, k)
     seen, chosen = set(), []

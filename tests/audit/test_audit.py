@@ -24,8 +24,12 @@ from checker.weights import load_model
 from compact_proofs_cli import main as umbrella_main
 
 
-def broken_case_lower_bounds(tables, bounds, q, m, c, margin):
-    """A kernel bug: every case bound is +1, so every case 'holds'."""
+def broken_case_lower_bounds(tables, bounds, q, m, *rest):
+    """A kernel bug: every case bound is +1, so every case 'holds'. Either call shape of the
+    kernel's function: (c, margin) -> rows x d_vocab, or (k, c, margin) -> one bound per pair."""
+    if len(rest) == 3:
+        return np.ones(len(q))
+    c = rest[0]
     return np.ones((len(q), 1 if c == 0 else tables.config.d_vocab))
 
 
