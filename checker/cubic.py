@@ -79,23 +79,33 @@ def read_cases(proof: dict, config: ModelConfig, where: str) -> Cases:
     if not all(isinstance(x, str) and _HEX.match(x) for x in cols["keys"]):
         raise Unusable(f"{where}: proof.cases.keys must hold lowercase hex bit masks")
     q, m, c = ints["q"], ints["m"], ints["c"]
-    for r in range(len(q)):
-        case = f"case #{r} (q={q[r]}, m={m[r]}, c={c[r]})"
-        if not (0 <= q[r] <= m[r] < V):
-            raise Rejected(f"{where}: {case}: need 0 <= q <= m < d_vocab")
-        if not (0 <= c[r] <= (n if q[r] == m[r] else n - 1)):
-            raise Rejected(f"{where}: {case}: c out of range (a query below m needs one m elsewhere)")
-        if not margin[r] >= 0:
-            raise Rejected(f"{where}: {case}: the margin must be >= 0")
-        mask = int(cols["keys"][r], 16)
-        if mask >> int(m[r]):
-            raise Rejected(f"{where}: {case}: key set holds a token k >= m")
-        if c[r] == 0 and mask:
-            raise Rejected(f"{where}: {case}: a case with c = 0 has no non-max tokens; keys must be '0'")
+    keys = _unpack_masks(cols["keys"], V)
+    limit = np.where(q == m, n, n - 1)
+    problems = [
+        (~((0 <= q) & (q <= m) & (m < V)), "need 0 <= q <= m < d_vocab"),
+        (~((0 <= c) & (c <= limit)), "c out of range (a query below m needs one m elsewhere)"),
+        (~(margin >= 0), "the margin must be >= 0"),
+        (keys[:, V:].any(axis=1) | (keys[:, :V] & (np.arange(V)[None, :] >= np.clip(m, 0, V)[:, None])).any(axis=1),
+         "key set holds a token k >= m"),
+        ((c == 0) & keys.any(axis=1), "a case with c = 0 has no non-max tokens; keys must be '0'"),
+    ]
+    for bad, why in problems:
+        if bad.any():
+            r = int(np.argmax(bad))
+            raise Rejected(f"{where}: case #{r} (q={q[r]}, m={m[r]}, c={c[r]}): {why}")
     if len(set(zip(q.tolist(), m.tolist(), c.tolist()))) != len(q):
         raise Rejected(f"{where}: a case (q, m, c) is listed twice")
-    keys = np.array([[(int(h, 16) >> k) & 1 for k in range(V)] for h in cols["keys"]], dtype=bool)
-    return Cases(q, m, c, margin, keys.reshape(len(q), V))
+    return Cases(q, m, c, margin, keys[:, :V])
+
+
+def _unpack_masks(masks: list[str], V: int) -> np.ndarray:
+    """Hex bit masks to a boolean array [row, bit] with at least V columns (bit k = token k).
+    Bits past V are kept so that the caller can refuse them."""
+    width = max([V] + [4 * len(h) for h in masks])
+    nbytes = (width + 7) // 8
+    raw = b"".join(int(h, 16).to_bytes(nbytes, "little") for h in masks)
+    bits = np.unpackbits(np.frombuffer(raw, dtype=np.uint8), bitorder="little")
+    return bits.reshape(len(masks), nbytes * 8).astype(bool)
 
 
 class Bounds:
@@ -168,21 +178,21 @@ def _point(lower: np.ndarray) -> Interval:
     return Interval(lower, lower)
 
 
-def _pure_bound(slot_weight: Interval, slots: Interval, tok: Interval, gm: np.ndarray, gk: np.ndarray,
+def _pure_bound(slot_weight: Interval, slots: Interval, tok_k: Interval, gm: np.ndarray, gk: np.ndarray,
                 query_weight: Interval, gq: np.ndarray, mu: Interval, r: int) -> np.ndarray:
-    """B[row, k] <= min over arrangements of r max slots among n of
+    """B[pair] <= min over arrangements of r max slots among n of
     sum_M tok_m pos_i (gm_i - mu) + sum_P pos_i tok_k (gk - mu) + tok_q pos_p (gq - mu)
     (``cubic_arrangement``, threshold form, with tau the r-th smallest d_i)."""
-    a = (slot_weight[:, None, :]) * (_point(gm) - mu[:, None, None])  # [row, k, i]
-    f = tok * (_point(gk) - mu[:, None])  # [row, k]
-    query = query_weight[:, None] * (_point(gq) - mu[:, None])
+    a = slot_weight * (_point(gm) - mu[:, None])  # [pair, i]
+    f = tok_k * (_point(gk) - mu)  # [pair]
+    query = query_weight * (_point(gq) - mu)
     slot_sum = slots[:, 0]
     for i in range(1, slots.lo.shape[1]):
         slot_sum = slot_sum + slots[:, i]
-    base = (f * slot_sum[:, None] + query).lo
+    base = (f * slot_sum + query).lo
     if r == 0:
         return base
-    d = (a - f[:, :, None] * slots[:, None, :]).lo  # [row, k, i]
+    d = (a - f[:, None] * slots).lo  # [pair, i]
     tau = np.sort(d, axis=-1)[..., r - 1]
     arranged = np.nextafter(r * tau, _DOWN)
     for i in range(d.shape[-1]):
@@ -190,15 +200,15 @@ def _pure_bound(slot_weight: Interval, slots: Interval, tok: Interval, gm: np.nd
     return np.nextafter(base + arranged, _DOWN)
 
 
-def case_lower_bounds(tables: Tables, bounds: Bounds, q: np.ndarray, m: np.ndarray, c: int,
+def case_lower_bounds(tables: Tables, bounds: Bounds, q: np.ndarray, m: np.ndarray, k: np.ndarray, c: int,
                       margin: np.ndarray) -> np.ndarray:
-    """For cases (q[r], m[r], c) with margins mu[r]: B[r, k] <= the bound of the module
-    docstring for pure token k over every arrangement and every output j != m (the smaller of
-    checks A and B); shape rows x d_vocab, or rows x 1 for c = 0 (no k)."""
+    """For pairs (case (q, m, c) with margin mu, pure token k), elementwise arrays: B <= the bound
+    of the module docstring over every arrangement and every output j != m (the smaller of
+    checks A and B). For c = 0 the case has no non-max token and ``k`` is ignored."""
     n = tables.n_ctx - 1
     tok, pos = tables.tok_weight, tables.pos_weight
     mu = Interval(margin, margin)
-    slots = pos[q, :n]  # [r, i]
+    slots = pos[q, :n]  # [pair, i]
     slot_weight = tok[q, m][:, None] * slots
     query_weight = tok[q, q] * pos[q, n]
     if c == 0:
@@ -206,17 +216,15 @@ def case_lower_bounds(tables: Tables, bounds: Bounds, q: np.ndarray, m: np.ndarr
         a = slot_weight * (_point(bounds.gM[q, m]) - mu[:, None])
         for i in range(n):
             total = total + a[:, i]
-        return total.lo[:, None]
-    check_a = _pure_bound(slot_weight, slots, tok[q], bounds.aM[q, m], bounds.aK[q, m], query_weight,
-                          bounds.aQ[q, m], mu, n - c)
-    check_b = _pure_bound(slot_weight, slots, tok[q], bounds.bM[q, m], bounds.bK[q, m], query_weight,
-                          bounds.bQ[q, m], mu, n - c)
-    return np.minimum(check_a, check_b)
+        return total.lo
+    return np.minimum(*(_pure_bound(slot_weight, slots, tok[q, k], gm[q, m, k], gk[q, m, k], query_weight,
+                                    gq[q, m, k], mu, n - c)
+                        for gm, gk, gq in ((bounds.aM, bounds.aK, bounds.aQ), (bounds.bM, bounds.bK, bounds.bQ))))
 
 
 def check_cases(tables: Tables, cases: Cases,
                 progress: Callable[[int, int], None] | None = None) -> tuple[int, int]:
-    """Prove every listed case or raise ``Rejected``; return (inputs covered, flops)."""
+    """Prove every listed (case, k) or raise ``Rejected``; return (inputs covered, flops)."""
     n, V = tables.n_ctx - 1, tables.config.d_vocab
     bounds = Bounds(tables)
     flops = 12 * V**3 * tables.n_ctx
@@ -224,14 +232,19 @@ def check_cases(tables: Tables, cases: Cases,
     c_values = sorted(set(cases.c.tolist()))
     for step, c in enumerate(c_values):
         rows = np.nonzero(cases.c == c)[0]
-        B = case_lower_bounds(tables, bounds, cases.q[rows], cases.m[rows], c, cases.margin[rows])
-        flops += B.size * (n + 12) * max(1, n)
-        failed = ~(B[:, 0] > 0) if c == 0 else (cases.keys[rows] & ~(B > 0)).any(axis=1)
-        if failed.any():
-            r = rows[np.argmax(failed)]
-            ks = [] if c == 0 else np.nonzero(cases.keys[r] & ~(B[np.argmax(failed)] > 0))[0].tolist()
+        if c == 0:
+            pair_rows, ks = rows, np.zeros(len(rows), dtype=np.int64)
+        else:
+            pair_rows, ks = np.nonzero(cases.keys[rows])
+            pair_rows = rows[pair_rows]
+        B = case_lower_bounds(tables, bounds, cases.q[pair_rows], cases.m[pair_rows], ks, c,
+                              cases.margin[pair_rows])
+        flops += B.size * 2 * 24 * max(1, n)
+        if not (B > 0).all():
+            bad = int(np.argmax(~(B > 0)))
+            r = pair_rows[bad]
             raise Rejected(f"case q={cases.q[r]} m={cases.m[r]} c={c} (margin {cases.margin[r]!r}) is not "
-                           f"proved" + (f" for k in {ks[:5]}" if ks else ""))
+                           f"proved" + (f" for k={ks[bad]}" if c else ""))
         sizes = cases.keys[rows].sum(axis=1).tolist()
         count += sum(math.comb(n, c) * int(size) ** c for size in sizes) if c else len(rows)
         if progress:

@@ -25,6 +25,19 @@ def all_cases(V: int, n: int, c: int) -> tuple[np.ndarray, np.ndarray]:
     return np.array([p[0] for p in pairs], dtype=np.int64), np.array([p[1] for p in pairs], dtype=np.int64)
 
 
+def bounds_for_every_k(tables: Tables, bounds: cubic.Bounds, q: np.ndarray, m: np.ndarray, c: int,
+                       mu: np.ndarray) -> np.ndarray:
+    """The kernel's case bound for every (case, k): shape rows x d_vocab (rows x 1 for c = 0);
+    columns k >= m are -inf (no such case)."""
+    V = tables.config.d_vocab
+    if c == 0:
+        return cubic.case_lower_bounds(tables, bounds, q, m, np.zeros_like(q), 0, mu)[:, None]
+    rows = np.repeat(np.arange(len(q)), V)
+    ks = np.tile(np.arange(V), len(q))
+    B = cubic.case_lower_bounds(tables, bounds, q[rows], m[rows], ks, c, mu[rows]).reshape(len(q), V)
+    return np.where(np.arange(V)[None, :] < m[:, None], B, -np.inf)
+
+
 def margin_estimate(tables: Tables, q: np.ndarray, m: np.ndarray, lower: np.ndarray) -> np.ndarray:
     """Half of B(0) / (an upper bound on the total attention weight of the case)."""
     tok, pos = tables.tok_weight.hi, tables.pos_weight.hi
@@ -42,19 +55,18 @@ def prove(model: Model) -> tuple[dict, int, dict]:
     covered = 0
     for c in range(n + 1):
         q, m = all_cases(V, n, c)
-        B0 = cubic.case_lower_bounds(tables, bounds, q, m, c, np.zeros(len(q)))
+        B0 = bounds_for_every_k(tables, bounds, q, m, c, np.zeros(len(q)))
         if c == 0:
             keys = np.zeros((len(q), V), dtype=bool)
             keep = B0[:, 0] > 0
             worst = B0[:, 0]
         else:
-            below = np.arange(V)[None, :] < m[:, None]
-            keys = below & (B0 > 0)
+            keys = B0 > 0
             keep = keys.any(axis=1)
             worst = np.where(keys, B0, np.inf).min(axis=1)
         q, m, keys, worst = q[keep], m[keep], keys[keep], worst[keep]
         mu = margin_estimate(tables, q, m, worst)
-        B = cubic.case_lower_bounds(tables, bounds, q, m, c, mu)
+        B = bounds_for_every_k(tables, bounds, q, m, c, mu)
         ok = (B[:, 0] > 0) if c == 0 else ~(keys & ~(B > 0)).any(axis=1)
         mu = np.where(ok, mu, 0.0)
         for r in range(len(q)):

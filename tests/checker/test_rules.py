@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from checker import brute_force, cubic
+from strategies.cubic import bounds_for_every_k
 from checker.tables import Dyadic, Tables
 from tests.reference import correct_count, logits, margin, small_model
 
@@ -69,7 +70,7 @@ def proved_cases(model, margin_value: float = 0.0):
             for q in range(m + 1):
                 if c > (n if q == m else n - 1):
                     continue
-                B = cubic.case_lower_bounds(tables, bounds, np.array([q]), np.array([m]), c,
+                B = bounds_for_every_k(tables, bounds, np.array([q]), np.array([m]), c,
                                             np.array([margin_value]))[0]
                 ks = [] if c == 0 else [k for k in range(m) if B[k] > 0]
                 if (c == 0 and B[0] > 0) or ks:

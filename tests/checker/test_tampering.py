@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from checker import cubic
+from strategies.cubic import bounds_for_every_k
 from checker.cli import main
 from checker.kernel import check
 from checker.tables import Tables
@@ -98,7 +99,7 @@ def test_cubic_key_pointing_at_an_unproved_k_is_rejected(folder, cubic_doc):
     for r, (q, m, c) in enumerate(zip(cols["q"], cols["m"], cols["c"])):
         if c == 0:
             continue
-        B = cubic.case_lower_bounds(tables, bounds, np.array([q]), np.array([m]), c,
+        B = bounds_for_every_k(tables, bounds, np.array([q]), np.array([m]), c,
                                     np.array([float.fromhex(cols["margin"][r])]))[0]
         unproved = [k for k in range(m) if not B[k] > 0]
         if unproved:
@@ -131,7 +132,7 @@ def largest_accepted_margin(tables, bounds, q, m, c, keys_hex):
     keys = [k for k in range(m) if (int(keys_hex, 16) >> k) & 1]
 
     def accepted(mu: float) -> bool:
-        B = cubic.case_lower_bounds(tables, bounds, np.array([q]), np.array([m]), c, np.array([mu]))[0]
+        B = bounds_for_every_k(tables, bounds, np.array([q]), np.array([m]), c, np.array([mu]))[0]
         return bool(B[0] > 0) if c == 0 else all(B[k] > 0 for k in keys)
 
     lo, hi = 0, int(np.float64(1e6).view(np.int64))
