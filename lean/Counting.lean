@@ -75,6 +75,14 @@ def npred : Nat → Nat
 
 theorem succ_inj {a b : Nat} (h : a + 1 = b + 1) : a = b := congrArg npred h
 
+/-- Equality of natural numbers is decided by recursion (no library decision procedure). -/
+theorem nat_eq_or : (a b : Nat) → a = b ∨ (a = b → False)
+  | 0, 0 => Or.inl rfl
+  | 0, _+1 => Or.inr (fun h => succ_ne_zero h.symm)
+  | _+1, 0 => Or.inr (fun h => succ_ne_zero h)
+  | a+1, b+1 => OF.orE (nat_eq_or a b) (fun e => Or.inl (congrArg Nat.succ e))
+      (fun ne => Or.inr (fun h => ne (succ_inj h)))
+
 /-- `nle a b` is `a ≤ b`, by recursion (portable across Lean versions). -/
 def nle : Nat → Nat → Prop
   | 0, _ => True

@@ -1,7 +1,7 @@
 /-!
 # Cubic.lean: the cubic proof
 
-Rules `cubic_arrangement`, `cubic_mixture`, `cubic_count`.
+Rules `cubic_arrangement`, `cubic_output_split`, `cubic_mixture`, `cubic_count`.
 
 A set of indices `i < n` is a mask `M : Nat → Bool`; `sel (M i) x` is `x` when `i` is in the
 set and `0` otherwise, so `Σ_{i<n} sel (M i) (d i)` is the sum over the set, and `countN M n`
@@ -102,6 +102,23 @@ theorem cubic_arrangement (d : Nat → α) (tau : α) (n : Nat) :
         OF.sumN (fun i => OF.sel (M i) (d i)) n
           = OF.ofN (OF.countN M n) * tau + OF.sumN (fun i => OF.min2 (d i - tau) 0) n) :=
   ⟨fun M => OF.arrangement_le d tau M n, fun M h1 h2 => OF.arrangement_eq d tau M n h1 h2⟩
+
+/-- mirrors: cubic_output_split. Fix an output j. If each token's term x_t(j) is ≥ A_t when j = t
+and ≥ B_t when j ≠ t, then x_t(j) ≥ min(A_t, B_t) when j = t and ≥ B_t otherwise; hence if, for
+the worst token k* (the rest R of the sum at output j is ≥ RA when j = k* and ≥ RB when j ≠ k*,
+and W = Σ_P π_i ≥ 0), check A (RA + A_k* W > 0) and check B (RB + B_k* W > 0) both hold, then
+the sum at output j, which is at least R + x_k*(j) W by `cubic_mixture`, is positive. -/
+theorem cubic_output_split (x A B : Nat → α) (j : Nat) (hA : ∀ t, j = t → A t ≤ x t)
+    (hB : ∀ t, (j = t → False) → B t ≤ x t) :
+    (∀ t, (j = t → OF.min2 (A t) (B t) ≤ x t) ∧ ((j = t → False) → B t ≤ x t)) ∧
+    (∀ (kstar : Nat) (R RA RB W : α), 0 ≤ W → (j = kstar → RA ≤ R) → ((j = kstar → False) → RB ≤ R) →
+      0 < RA + A kstar * W → 0 < RB + B kstar * W → 0 < R + x kstar * W) :=
+  ⟨fun t => ⟨fun e => OF.le_trans (OF.min2_le_left (A t) (B t)) (hA t e), hB t⟩,
+   fun kstar R RA RB W hW hRA hRB checkA checkB => OF.orE (LC.nat_eq_or j kstar)
+     (fun e => OF.lt_of_lt_of_le checkA
+       (OF.add_le_add (hRA e) (OF.mul_le_mul_of_nonneg_right (hA kstar e) hW)))
+     (fun ne => OF.lt_of_lt_of_le checkB
+       (OF.add_le_add (hRB ne) (OF.mul_le_mul_of_nonneg_right (hB kstar ne) hW)))⟩
 
 /-- mirrors: cubic_mixture. If π_i ≥ 0 and f(t_i) ≥ F for every i in P, then
 Σ_{i∈P} π_i f(t_i) ≥ F Σ_{i∈P} π_i. -/
