@@ -116,6 +116,9 @@ def run_audit(args: argparse.Namespace, show_progress: bool = False) -> dict:
                                                           progress=make_progress("mutants", show_progress))
             if report["mutation"].get("skipped"):
                 failures.append(f"mutation audit could not run: {report['mutation']['skipped']}")
+            elif report["mutation"]["baseline_bound"] != report["check"]["bound"]:
+                failures.append(f"the certificate proves {report['mutation']['baseline_bound']} when copied with an "
+                                f"absolute weight path but {report['check']['bound']} in place")
             for alarm in report["mutation"].get("alarms", []):
                 failures.append(f"soundness alarm: mutant #{alarm['index']} ({alarm['kind']}: {alarm['description']}) "
                                 f"{alarm['alarm']}")
