@@ -104,9 +104,12 @@ def _margin(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
 
 
 def _tally(margin_blocks: Iterator[np.ndarray]) -> tuple[int, int, int]:
-    """(correct, near_ties, total) over blocks of margins."""
+    """(correct, near_ties, total) over blocks of margins; refuses to count a non-finite one
+    (softmax underflow or overflow) rather than call it wrong."""
     correct = near = total = 0
     for margin in margin_blocks:
+        if not np.isfinite(margin).all():
+            raise FloatingPointError("non-finite logit margin: the float64 evaluation overflowed")
         correct += int(np.count_nonzero(margin > TIE_TOLERANCE))
         near += int(np.count_nonzero(np.abs(margin) <= TIE_TOLERANCE))
         total += len(margin)
