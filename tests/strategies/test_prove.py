@@ -1,0 +1,35 @@
+"""Strategies write certificates the kernel accepts; `prove --zoo` plans every shipped one."""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+from pathlib import Path
+
+from checker.kernel import check
+from strategies.prove import main, zoo_jobs
+from tests.checker.certs import make_model
+from tests.reference import correct_count, small_model
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_both_strategies_produce_verified_certificates_below_the_truth(tmp_path):
+    weights = make_model(tmp_path, seed=11, d_vocab=6, n_ctx=3)
+    truth = correct_count(small_model(11, d_vocab=6, n_ctx=3))
+    bounds = {}
+    for strategy in ("brute_force", "cubic"):
+        out = tmp_path / f"{strategy}.json"
+        assert main([str(weights), "--strategy", strategy, "-o", str(out)]) == 0
+        result = check(out)
+        assert result.verdict == "verified", result.reason
+        bounds[strategy] = result.bound
+        assert json.loads(out.read_text())["model"]["weights"] == weights.name  # relative path
+    assert bounds["cubic"] <= bounds["brute_force"] == Fraction(truth, 6**3)
+
+
+def test_zoo_plan_covers_every_shipped_model():
+    jobs = zoo_jobs(ROOT / "models", ROOT / "certificates")
+    assert sum(s == "cubic" for _, s, _ in jobs) == 40
+    assert sum(s == "brute_force" for _, s, _ in jobs) == 10
+    assert all(out.parent.name == strategy for _, strategy, out in jobs)

@@ -1,0 +1,50 @@
+"""The shipped certificates against the shipped model cards and the published schema.
+
+Their verification is the CI gate (`verify certificates/` in .ci/run); these tests check what
+verification cannot: that every claimed bound is at most the model's measured accuracy, and that
+the documents follow the schema."""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMA = json.loads((ROOT / "certificates/schema/certificate.schema.json").read_text())
+CERTIFICATES = sorted(p for p in (ROOT / "certificates").rglob("*.json") if not p.name.endswith(".schema.json"))
+
+
+def card_for(cert: Path, doc: dict) -> dict:
+    weights = (cert.parent / doc["model"]["weights"]).resolve()
+    return json.loads(weights.with_name(weights.stem + ".card.json").read_text())
+
+
+def test_every_shipped_model_has_a_cubic_certificate_and_every_k4_a_brute_force_one():
+    models = sorted((ROOT / "models").glob("k*/seed*.safetensors"))
+    assert len(models) == 40
+    for model in models:
+        k = model.parent.name
+        assert (ROOT / "certificates/cubic" / f"{k}-{model.stem}.json").is_file()
+        if k == "k4":
+            assert (ROOT / "certificates/brute_force" / f"{k}-{model.stem}.json").is_file()
+
+
+@pytest.mark.parametrize("cert", CERTIFICATES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_certificate_follows_schema_and_binds_to_its_card(cert):
+    doc = json.loads(cert.read_text())
+    jsonschema.Draft202012Validator(SCHEMA).validate(doc)
+    card = card_for(cert, doc)
+    assert doc["model"]["digest"] == card["digest"]
+    claimed = Fraction(doc["claim"]["accuracy_at_least"])
+    acc = card["accuracy"]
+    if acc["method"] == "exhaustive":
+        truth_upper = Fraction(acc["correct"] + acc["near_ties"], acc["total"])
+        assert claimed <= truth_upper
+        if doc["proof"]["rule"] == "brute_force":
+            assert claimed == Fraction(acc["correct"], acc["total"])
+    else:
+        assert float(claimed) <= acc["ci95"][1]
