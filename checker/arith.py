@@ -39,8 +39,10 @@ def float_below(x: arb) -> float:
     """The largest float64 <= every point of the ball ``x`` (-inf if none is finite)."""
     lower = x.lower()
     f = float(lower)  # nearest to an exact point; corrected below by an exact comparison
-    if not math.isfinite(f):
-        return f if f < 0 else np.finfo(np.float64).max
+    if math.isnan(f):  # an indeterminate ball bounds nothing
+        return -math.inf
+    if math.isinf(f):  # -inf, or a point beyond the largest float: the largest float is below it
+        return f if f < 0 else float(np.finfo(np.float64).max)
     if arb(f) > lower:
         f = math.nextafter(f, _DOWN)
     return f

@@ -74,6 +74,14 @@ def test_round_outward_float_below_above_are_tight(x, e):
     assert float_at_least(x) >= x and Fraction(math.nextafter(float_at_least(x), -math.inf)) < x
 
 
+def test_round_outward_indeterminate_and_infinite_balls_fail_closed():
+    for ball in (arb("nan"), arb(0, math.inf)):
+        assert float_below(ball) == -math.inf and float_above(ball) == math.inf
+    with workprec():
+        huge = arb(2) ** 2000
+    assert float_below(huge) == np.finfo(np.float64).max and float_above(huge) == math.inf
+
+
 @given(st.floats(-700, 700))
 def test_exp_enclosure_against_mpmath(x):
     with workprec():
