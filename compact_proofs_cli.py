@@ -3,7 +3,7 @@
   compact-proofs train ...    train models            (training.train)
   compact-proofs zoo ...      regenerate the model zoo (training.zoo)
   compact-proofs prove ...    write certificates       (strategies.prove)
-  compact-proofs verify ...   check certificates       (checker.cli; the same as `verify`)
+  compact-proofs verify ...   check certificates       (verify.cli; the same as `verify`)
   compact-proofs audit ...    audit the checker on one certificate (audit.cli; not trusted code)
 """
 
@@ -16,7 +16,7 @@ SUBCOMMANDS = {
     "train": "training.train",
     "zoo": "training.zoo",
     "prove": "strategies.prove",
-    "verify": "checker.cli",
+    "verify": "verify.cli",
     "audit": "audit.cli",
 }
 

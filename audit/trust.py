@@ -22,7 +22,7 @@ import numpy as np
 import checker
 from checker import arith, brute_force, cubic
 from checker.certificate import FORMAT_NAME, FORMAT_VERSION
-from checker.cli import environment
+from verify.cli import environment
 from checker.errors import CheckError
 from checker.result import VERIFIED, Result
 from checker.rulebook import RULES

@@ -9,7 +9,7 @@ import tracemalloc
 import pytest
 
 from checker.certificate import read_certificate
-from checker.cli import main
+from verify.cli import main
 from checker.errors import Unusable
 from tests.checker.certs import certificate_doc, write_doc
 

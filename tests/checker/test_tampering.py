@@ -11,7 +11,7 @@ import pytest
 
 from checker import cubic
 from strategies.cubic import bounds_for_every_k
-from checker.cli import main
+from verify.cli import main
 from checker.kernel import check
 from checker.tables import Tables
 from checker.weights import load_model

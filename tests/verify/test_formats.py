@@ -1,4 +1,4 @@
-"""checker.formats: every renderer turns the same Result records into well-formed output of its
+"""verify.formats: every renderer turns the same Result records into well-formed output of its
 format (parsed back, or validated against the official SARIF 2.1.0 schema), escaping odd paths
 and reasons; and verify's --format accepts each renderer's name."""
 
@@ -15,8 +15,8 @@ from urllib.parse import unquote
 import jsonschema
 import pytest
 
-from checker import cli
-from checker.formats import RENDERERS, bound_text, main as formats_main, result_dict, result_from_dict
+from verify import cli
+from verify.formats import RENDERERS, bound_text, main as formats_main, result_dict, result_from_dict
 from checker.result import ERROR, REJECTED, VERIFIED, Result
 
 # tests/data/sarif-schema-2.1.0.json is sarif-2.1/schema/sarif-schema-2.1.0.json of

@@ -17,7 +17,7 @@ from pathlib import Path
 from checker import __version__
 from checker.certificate import rational
 from checker.errors import Unusable
-from checker.formats import RENDERERS
+from verify.formats import RENDERERS
 from checker.kernel import check
 from checker.result import REJECTED, VERIFIED, Result
 

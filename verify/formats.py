@@ -4,7 +4,7 @@ and GitHub Actions workflow commands.
 Each renderer takes the list of ``Result`` records and the run's environment facts and
 returns the whole output as one string. They only format; no verdict is decided here.
 
-``python -m checker.formats FORMAT < report.json`` re-renders a report written by
+``python -m verify.formats FORMAT < report.json`` re-renders a report written by
 ``verify --format json`` in another format, so CI can check once and publish several ways.
 """
 
@@ -224,11 +224,11 @@ RENDERERS = {"text": render_text, "json": render_json, "markdown": render_markdo
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m checker.formats FORMAT``: read a ``verify --format json`` report on stdin and
+    """``python -m verify.formats FORMAT``: read a ``verify --format json`` report on stdin and
     write it in FORMAT on stdout."""
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 1 or argv[0] not in RENDERERS:
-        print(f"usage: python -m checker.formats {{{','.join(RENDERERS)}}} < report.json", file=sys.stderr)
+        print(f"usage: python -m verify.formats {{{','.join(RENDERERS)}}} < report.json", file=sys.stderr)
         return 2
     report = json.load(sys.stdin)
     sys.stdout.write(RENDERERS[argv[0]]([result_from_dict(d) for d in report["results"]], report["environment"]))
