@@ -24,6 +24,7 @@ from checker.certificate import read_certificate
 from checker.errors import CheckError
 from checker.kernel import check
 from checker.result import VERIFIED
+from verify.cli import make_progress, progress_wanted
 from checker.weights import load_model
 
 EPILOG = """\
@@ -57,18 +58,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def make_progress(stage: str, enabled: bool):
-    if not enabled:
-        return None
-
-    def show(done: int, total: int) -> None:
-        sys.stderr.write(f"\raudit: {stage} {done}/{total}")
-        if done == total:
-            sys.stderr.write("\r" + " " * (len(stage) + 32) + "\r")
-        sys.stderr.flush()
-    return show
-
-
 def _frac(x: Fraction | None) -> str | None:
     return None if x is None else f"{x.numerator}/{x.denominator}"
 
@@ -79,7 +68,7 @@ def run_audit(args: argparse.Namespace, show_progress: bool = False) -> dict:
     path = args.certificate
     status = (lambda text: sys.stderr.write(f"audit: {text}\n")) if show_progress else (lambda text: None)
     status("checking the certificate")
-    result = check(path, weights=args.weights, jobs=max(1, args.jobs), progress=make_progress("check", show_progress))
+    result = check(path, weights=args.weights, jobs=max(1, args.jobs), progress=make_progress("audit: check", show_progress))
     report = {
         "certificate": str(path),
         "check": {"verdict": result.verdict, "reason": result.reason, "claimed": _frac(result.claimed),
@@ -113,7 +102,7 @@ def run_audit(args: argparse.Namespace, show_progress: bool = False) -> dict:
             status("mutation audit")
             report["mutation"] = mutation.audit_mutations(doc, args.weights or cert.weights, n=args.mutants,
                                                           seed=args.seed, jobs=max(1, args.jobs),
-                                                          progress=make_progress("mutants", show_progress))
+                                                          progress=make_progress("audit: mutants", show_progress))
             if report["mutation"].get("skipped"):
                 failures.append(f"mutation audit could not run: {report['mutation']['skipped']}")
             elif report["mutation"]["baseline_bound"] != report["check"]["bound"]:
@@ -128,7 +117,7 @@ def run_audit(args: argparse.Namespace, show_progress: bool = False) -> dict:
             status("differential check")
             report["differential"] = differential.differential(
                 cert, model, samples=args.differential_samples, seed=args.seed,
-                progress=make_progress("mpmath", show_progress))
+                progress=make_progress("audit: mpmath", show_progress))
             d = report["differential"]
             if not d.get("skipped") and not d["ok"]:
                 if d["disagreements"]:
@@ -169,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     if args.ground_truth_samples == 0 and not args.skip_ground_truth:
         args.skip_ground_truth = True
-    show_progress = sys.stderr.isatty() and not os.environ.get("CI")
+    show_progress = progress_wanted()
     try:
         report = run_audit(args, show_progress)
     except KeyboardInterrupt:

@@ -11,7 +11,6 @@ correct. The only way to obtain a ``Fact`` is through ``prove``, which runs a ru
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Callable

@@ -57,15 +57,20 @@ def collect(paths: list[str]) -> list[Path]:
     return found
 
 
-def make_progress(path: Path, enabled: bool):
-    """A one-line progress meter on stderr, or None."""
+def progress_wanted() -> bool:
+    """Progress goes to stderr only when it is a terminal and CI is unset."""
+    return sys.stderr.isatty() and not os.environ.get("CI")
+
+
+def make_progress(label: str, enabled: bool):
+    """A one-line progress meter ``label: done/total`` on stderr, or None."""
     if not enabled:
         return None
 
     def show(done: int, total: int) -> None:
-        sys.stderr.write(f"\r{path}: {done}/{total}")
+        sys.stderr.write(f"\r{label}: {done}/{total}")
         if done == total:
-            sys.stderr.write("\r" + " " * (len(str(path)) + 24) + "\r")
+            sys.stderr.write("\r" + " " * (len(label) + 24) + "\r")
         sys.stderr.flush()
     return show
 
@@ -105,11 +110,11 @@ def run(args: argparse.Namespace) -> int:
     if not paths:
         print("verify: no certificates found", file=sys.stderr)
         return 2
-    show_progress = sys.stderr.isatty() and not os.environ.get("CI")
+    show_progress = progress_wanted()
     results = []
     for path in paths:
         result = check(path, weights=args.weights, jobs=max(1, args.jobs),
-                       progress=make_progress(path, show_progress))
+                       progress=make_progress(str(path), show_progress))
         apply_min_bound(result, args.min_bound)
         results.append(result)
     text = RENDERERS[args.format](results, environment())
