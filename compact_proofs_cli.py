@@ -5,6 +5,7 @@
   compact-proofs prove ...    write certificates       (strategies.prove)
   compact-proofs verify ...   check certificates       (verify.cli; the same as `verify`)
   compact-proofs audit ...    audit the checker on one certificate (audit.cli; not trusted code)
+  compact-proofs report ...   the results table: verified cubic bounds vs accuracy (audit.report)
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ SUBCOMMANDS = {
     "prove": "strategies.prove",
     "verify": "verify.cli",
     "audit": "audit.cli",
+    "report": "audit.report",
 }
 
 

@@ -2,8 +2,8 @@
 bound (bound / accuracy) and the paper's normalised figure. Every bound is re-verified by the
 kernel here; accuracies come from the model cards (exact for K=4, sampled for K>=5).
 
-  python bench/results_table.py                # print the Markdown table
-  python bench/results_table.py --readme README.md   # also replace it between the markers
+  compact-proofs report                       # print the Markdown table
+  compact-proofs report --readme README.md    # also replace it between the markers
 """
 
 from __future__ import annotations
@@ -12,12 +12,9 @@ import argparse
 import json
 import re
 import statistics
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from checker.kernel import check  # noqa: E402
+from checker.kernel import check
 
 PAPER_NORMALISED = {4: (0.954, 0.008), 5: (0.942, 0.010), 10: (0.915, 0.021), 20: (0.888, 0.036)}
 START, END = "<!-- results-table:start -->", "<!-- results-table:end -->"
@@ -49,19 +46,21 @@ def rows(models: Path, certificates: Path) -> list[str]:
     return lines
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="compact-proofs report", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", type=Path, default=Path("models"))
     parser.add_argument("--certificates", type=Path, default=Path("certificates"))
     parser.add_argument("--readme", type=Path, help="replace the table between the markers in this file")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     table = "\n".join(rows(args.models, args.certificates))
     print(table)
     if args.readme:
         text = args.readme.read_text()
         new = re.sub(re.escape(START) + ".*?" + re.escape(END), f"{START}\n{table}\n{END}", text, flags=re.S)
         args.readme.write_text(new)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())
