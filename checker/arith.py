@@ -119,6 +119,20 @@ class Interval:
         return int(self.lo.size)
 
 
+def down(values: np.ndarray) -> np.ndarray:
+    """One float step toward -inf: applied to the result of one IEEE operation, a lower bound of
+    the exact result (``round_outward``)."""
+    return np.nextafter(values, -np.inf)
+
+
+def lower_product(weight: Interval, lower: np.ndarray) -> np.ndarray:
+    """A lower bound of w * x for every w enclosed by ``weight`` whose true value is positive and
+    every x >= ``lower`` (``ival_mul`` on the lower side: w * x >= w * lower, which is linear in
+    w on [max(lo, 0), hi] and so at least its smaller end value)."""
+    w_lo = np.maximum(weight.lo, 0.0)
+    return down(np.minimum(w_lo * lower, weight.hi * lower))
+
+
 def _exact_max(values: np.ndarray) -> Fraction:
     """max of a float array as an exact rational; refuses NaN or infinity."""
     top = float(np.max(values)) if values.size else 0.0

@@ -36,7 +36,7 @@ from typing import Callable
 
 import numpy as np
 
-from checker.arith import Interval
+from checker.arith import Interval, down, lower_product
 from checker.certificate import binary64, fields
 from checker.errors import Rejected, Unusable
 from checker.tables import Tables
@@ -139,6 +139,9 @@ class Bounds:
         token_slot[every, :, :, every] = np.inf  # and j = m
         worst_token = token_slot.min(axis=(2, 3))  # [m, k]
         self.bK = np.nextafter(worst_token[None] + _min_over_j_except_k(U.lo), _DOWN)
+        self.slot_total = tables.pos_weight[:, 0]  # [q]: sum_{i<n} pos[q, i] (``ival_sum``)
+        for i in range(1, n):
+            self.slot_total = self.slot_total + tables.pos_weight[:, i]
 
 
 def _differences(table: Interval) -> Interval:
@@ -178,21 +181,18 @@ def _point(lower: np.ndarray) -> Interval:
     return Interval(lower, lower)
 
 
-def _pure_bound(slot_weight: Interval, slots: Interval, tok_k: Interval, gm: np.ndarray, gk: np.ndarray,
-                query_weight: Interval, gq: np.ndarray, mu: Interval, r: int) -> np.ndarray:
+def _pure_bound(tok_m: Interval, slots: Interval, slot_total: Interval, tok_k: Interval, gm: np.ndarray,
+                gk: np.ndarray, query_weight: Interval, gq: np.ndarray, mu: Interval, r: int) -> np.ndarray:
     """B[pair] <= min over arrangements of r max slots among n of
     sum_M tok_m pos_i (gm_i - mu) + sum_P pos_i tok_k (gk - mu) + tok_q pos_p (gq - mu)
+    = f slot_total + sum_M d_i + Q, with f = tok_k (gk - mu), d_i = pos_i (tok_m (gm_i - mu) - f)
     (``cubic_arrangement``, threshold form, with tau the r-th smallest d_i)."""
-    a = slot_weight * (_point(gm) - mu[:, None])  # [pair, i]
     f = tok_k * (_point(gk) - mu)  # [pair]
-    query = query_weight * (_point(gq) - mu)
-    slot_sum = slots[:, 0]
-    for i in range(1, slots.lo.shape[1]):
-        slot_sum = slot_sum + slots[:, i]
-    base = (f * slot_sum + query).lo
+    base = (f * slot_total + query_weight * (_point(gq) - mu)).lo
     if r == 0:
         return base
-    d = (a - f[:, None] * slots).lo  # [pair, i]
+    inner = down(lower_product(tok_m[:, None], down(gm - mu.lo[:, None])) - f.hi[:, None])
+    d = lower_product(slots, inner)  # [pair, i]
     tau = np.sort(d, axis=-1)[..., r - 1]
     arranged = np.nextafter(r * tau, _DOWN)
     for i in range(d.shape[-1]):
@@ -209,16 +209,15 @@ def case_lower_bounds(tables: Tables, bounds: Bounds, q: np.ndarray, m: np.ndarr
     tok, pos = tables.tok_weight, tables.pos_weight
     mu = Interval(margin, margin)
     slots = pos[q, :n]  # [pair, i]
-    slot_weight = tok[q, m][:, None] * slots
     query_weight = tok[q, q] * pos[q, n]
     if c == 0:
         total = query_weight * (_point(bounds.gQ[q, m]) - mu)
-        a = slot_weight * (_point(bounds.gM[q, m]) - mu[:, None])
+        a = (tok[q, m][:, None] * slots) * (_point(bounds.gM[q, m]) - mu[:, None])
         for i in range(n):
             total = total + a[:, i]
         return total.lo
-    return np.minimum(*(_pure_bound(slot_weight, slots, tok[q, k], gm[q, m, k], gk[q, m, k], query_weight,
-                                    gq[q, m, k], mu, n - c)
+    return np.minimum(*(_pure_bound(tok[q, m], slots, bounds.slot_total[q], tok[q, k], gm[q, m, k], gk[q, m, k],
+                                    query_weight, gq[q, m, k], mu, n - c)
                         for gm, gk, gq in ((bounds.aM, bounds.aK, bounds.aQ), (bounds.bM, bounds.bK, bounds.bQ))))
 
 

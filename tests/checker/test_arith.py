@@ -136,3 +136,18 @@ def test_width_and_magnitude_bounds_refuse_nan():
     bad = Interval(np.array([np.nan]), np.array([1.0]))
     with pytest.raises(Rejected):
         bad.magnitude_bound()
+
+
+@given(st.floats(0, 1e100), st.floats(0, 1e100), tiny_or_any, st.floats(0, 1), st.floats(0, 1e6))
+def test_ival_mul_lower_product_of_a_positive_weight(a, b, x_lo, s, above):
+    from checker.arith import lower_product
+    a, b = sorted((a, b))
+    w = Fraction(a) + (Fraction(b) - Fraction(a)) * Fraction(s)
+    assume(w > 0)
+    x = Fraction(x_lo) + Fraction(above)
+    bound = lower_product(ival(a, b), np.array([x_lo]))[0]
+    if math.isfinite(bound):
+        assert Fraction(float(bound)) <= w * x
+    loose = lower_product(ival(-1.0, b), np.array([x_lo]))[0]  # a lower endpoint below 0 is clipped
+    if math.isfinite(loose) and w <= Fraction(b):
+        assert Fraction(float(loose)) <= w * x
