@@ -31,6 +31,20 @@ def envelope(model: Model, weights: Path, certificate: Path, claimed: Fraction, 
 
 
 def write(path: Path, document: dict) -> None:
-    """Write compactly: arrays of numbers on one line each, objects indented."""
+    """Write the envelope indented and each array of the proof on one line."""
+    arrays: dict[str, str] = {}
+
+    def inline(value):
+        if isinstance(value, list):
+            key = f"@@array{len(arrays)}@@"
+            arrays[key] = json.dumps(value, separators=(",", ":"))
+            return key
+        if isinstance(value, dict):
+            return {k: inline(v) for k, v in value.items()}
+        return value
+
+    text = json.dumps({**document, "proof": inline(document["proof"])}, indent=1)
+    for key, array in arrays.items():
+        text = text.replace(f'"{key}"', array)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(document, indent=1, separators=(",", ":")) + "\n")
+    path.write_text(text + "\n")

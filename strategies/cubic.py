@@ -37,11 +37,16 @@ def bounds_for_every_k(tables: Tables, bounds: cubic.Bounds, q: np.ndarray, m: n
     return np.where(np.arange(V)[None, :] < m[:, None], B, -np.inf)
 
 
+MARGIN_BITS = 12  # claimed margins keep this many mantissa bits (rounded down): shorter certificates
+
+
 def margin_estimate(tables: Tables, q: np.ndarray, m: np.ndarray, lower: np.ndarray) -> np.ndarray:
-    """Half of B(0) / (an upper bound on the total attention weight of the case)."""
+    """Half of B(0) / (an upper bound on the total attention weight of the case), rounded down to
+    MARGIN_BITS mantissa bits."""
     tok, pos = tables.tok_weight.hi, tables.pos_weight.hi
     total = (tok[q, m] + tok[q].max(axis=1)) * pos[q].sum(axis=1) + tok[q, q] * pos[q, -1]
-    return np.maximum(0.0, 0.5 * lower / total)
+    mantissa, exponent = np.frexp(np.maximum(0.0, 0.5 * lower / total))
+    return np.ldexp(np.floor(mantissa * 2.0**MARGIN_BITS) / 2.0**MARGIN_BITS, exponent)
 
 
 def prove(model: Model) -> tuple[dict, int, dict]:

@@ -43,15 +43,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="compact-proofs prove", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("weights", nargs="?", type=Path, help="a .safetensors model")
-    parser.add_argument("--strategy", choices=sorted(STRATEGIES), default="cubic")
+    parser.add_argument("--strategy", choices=sorted(STRATEGIES),
+                        help="the strategy (default cubic; with --zoo, only this strategy's certificates)")
     parser.add_argument("-o", "--output", type=Path, help="certificate path (with a single model)")
     parser.add_argument("--zoo", type=Path, metavar="MODELS", help="prove every shipped model under MODELS")
     parser.add_argument("--out", type=Path, default=Path("certificates"), help="with --zoo: output folder")
     args = parser.parse_args(argv)
     if args.zoo:
-        jobs = zoo_jobs(args.zoo, args.out)
+        jobs = [job for job in zoo_jobs(args.zoo, args.out) if args.strategy in (None, job[1])]
     elif args.weights and args.output:
-        jobs = [(args.weights, args.strategy, args.output)]
+        jobs = [(args.weights, args.strategy or "cubic", args.output)]
     else:
         parser.error("give WEIGHTS with -o OUTPUT, or --zoo MODELS")
     for n, (weights, strategy, out) in enumerate(jobs, 1):
