@@ -1,4 +1,4 @@
-"""``compact-proofs``: the umbrella command. Each subcommand is its module's own command line.
+"""compact-proofs: the umbrella command. Each subcommand is its module's own command line.
 
   compact-proofs train ...    train models            (training.train)
   compact-proofs zoo ...      regenerate the model zoo (training.zoo)
