@@ -69,6 +69,8 @@ def query_tables(tables: Tables, q: int) -> QueryTables:
         raise Rejected("a brute-force table entry is not finite")
     width = np.max(_up(A.hi - A.lo), axis=-1)
     magnitude = np.max(np.abs(A.lo), axis=-1)
+    if K * float(np.max(magnitude)) >= 2.0**1000:  # then no partial sum can overflow (fl_sum_error's premise)
+        raise Rejected("brute-force table entries too large for overflow-free binary64 sums")
     gamma = float_at_least((1 + UNIT_ROUNDOFF) ** (K - 1) - 1)
     twice = float_at_least(2 * (1 + UNIT_ROUNDOFF))
     theta = _up(_up(width + _up(gamma * magnitude)) * twice)

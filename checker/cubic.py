@@ -168,6 +168,8 @@ def _min_over_j_except_k(lo: np.ndarray) -> np.ndarray:
     """out[..., k] = min over j not in {m, k} (axis 1 is m): the smallest entry unless it sits at
     j = k, then the second smallest. Exact on floats."""
     lo = _without_m(lo)
+    if np.isnan(lo).any():  # argmin and partition would misplace NaN; fail closed
+        raise Rejected("a cubic bound table contains NaN")
     V = lo.shape[-1]
     smallest = lo.min(axis=-1)
     second = np.partition(lo, 1, axis=-1)[..., 1]

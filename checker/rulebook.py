@@ -2,9 +2,12 @@
 
 Every step of the kernel that turns numbers into a fact cites one of these rules. The Lean
 theorem that mirrors a rule has exactly the rule's name and lives in ``lean/`` (a test keeps
-the two lists in sync). A claim is stated over an ordered field; ``u`` is the unit roundoff
-2^-52 of IEEE binary64 under any rounding mode (each +, -, * is within 1 ulp), ``fl`` one such
-operation, ``succ``/``pred`` the next float up/down.
+the two lists in sync). A claim is stated over an ordered field. ``fl`` is one IEEE binary64
+operation in any rounding mode and ``succ``/``pred`` the next float up/down: for finite operands
+the exact result lies in [pred(fl), succ(fl)], subnormals and overflow included
+(``round_outward``). The standard model with unit roundoff ``u`` = 2^-52,
+|fl(a + b) - (a + b)| <= u |a + b|, is used only for sums that cannot overflow (the kernel checks
+a bound on their magnitude first); products enter only through outward rounding.
 """
 
 from __future__ import annotations

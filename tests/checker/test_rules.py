@@ -188,3 +188,24 @@ def test_brute_force_count_never_exceeds_truth_on_adversarial_ties():
     model = small_model(3, d_vocab=5, n_ctx=3, maxish=False, scale=0.0)  # all-zero weights: every logit ties
     assert correct_count(model) == 0
     assert brute_force.count_correct(Tables(model)) == 0
+
+
+def test_fl_sum_error_premise_guard_refuses_tables_that_could_overflow():
+    """fl_sum_error assumes no partial sum overflows; tables too large for that are refused."""
+    import pytest
+    from checker.arith import Interval
+    from checker.errors import Rejected
+    tables = Tables(small_model(1, d_vocab=4, n_ctx=3))
+    huge = np.full(tables.EVOU.lo.shape, 1e305)
+    tables.__dict__["EVOU"] = Interval(huge, huge)
+    with pytest.raises(Rejected, match="overflow"):
+        brute_force.query_tables(tables, 0)
+
+
+def test_cubic_output_split_second_minimum_refuses_nan():
+    import pytest
+    from checker.errors import Rejected
+    table = np.zeros((2, 3, 3))
+    table[0, 1, 2] = np.nan
+    with pytest.raises(Rejected, match="NaN"):
+        cubic._min_over_j_except_k(table)
