@@ -39,7 +39,7 @@ from checker.arith import UNIT_ROUNDOFF, Interval, float_at_least
 from checker.errors import Rejected
 from checker.tables import Tables
 
-CHUNK_ELEMENTS = 2**22  # float64 entries per vectorised block (32 MB)
+CHUNK_ELEMENTS = 2**22  # at most this many float64 entries per block (at least one slice of the first axis)
 RULES_USED = ("margin_decomposition", "exp_enclosure", "round_outward", "ival_add", "ival_mul",
               "fl_sum_error", "fl_sign_test", "brute_force_count")
 
