@@ -12,7 +12,7 @@ from checker.rulebook import RULES
 TESTS = Path(__file__).parent
 
 
-def test_names():
+def collected_test_names():
     names = set()
     for path in TESTS.glob("test_*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
@@ -22,7 +22,7 @@ def test_names():
 
 
 def test_every_rule_has_a_property_test_named_after_it():
-    names = test_names()
+    names = collected_test_names()
     missing = [rule for rule in RULES if not any(rule in name for name in names)]
     assert not missing, f"rules with no test named after them: {missing}"
 
