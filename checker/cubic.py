@@ -79,6 +79,9 @@ def read_cases(proof: dict, config: ModelConfig, where: str) -> Cases:
     if not all(isinstance(x, str) and _HEX.match(x) for x in cols["keys"]):
         raise Unusable(f"{where}: proof.cases.keys must hold lowercase hex bit masks")
     q, m, c = ints["q"], ints["m"], ints["c"]
+    too_long = [r for r, h in enumerate(cols["keys"]) if len(h) > (V + 3) // 4]
+    if too_long:
+        raise Rejected(f"{where}: case #{too_long[0]}: key set names a token >= d_vocab")
     keys = _unpack_masks(cols["keys"], V)
     limit = np.where(q == m, n, n - 1)
     problems = [
@@ -99,10 +102,9 @@ def read_cases(proof: dict, config: ModelConfig, where: str) -> Cases:
 
 
 def _unpack_masks(masks: list[str], V: int) -> np.ndarray:
-    """Hex bit masks to a boolean array [row, bit] with at least V columns (bit k = token k).
-    Bits past V are kept so that the caller can refuse them."""
-    width = max([V] + [4 * len(h) for h in masks])
-    nbytes = (width + 7) // 8
+    """Hex bit masks of at most ceil(V/4) digits to a boolean array [row, bit] (bit k = token k),
+    V rounded up to whole bytes: bits past V are kept so that the caller can refuse them."""
+    nbytes = (V + 7) // 8
     raw = b"".join(int(h, 16).to_bytes(nbytes, "little") for h in masks)
     bits = np.unpackbits(np.frombuffer(raw, dtype=np.uint8), bitorder="little")
     return bits.reshape(len(masks), nbytes * 8).astype(bool)

@@ -120,6 +120,15 @@ def test_cubic_c_out_of_range_and_k_not_below_m_are_rejected(folder, cubic_doc):
     assert run(folder, doc, "m.json") == 1
 
 
+def test_cubic_key_mask_longer_than_the_vocabulary_is_rejected(folder, cubic_doc):
+    doc = copy(cubic_doc)
+    r = next(i for i, c in enumerate(cases(doc)["c"]) if c > 0)
+    cases(doc)["keys"][r] = "1" + "0" * 1000  # token 4000, in a mask that would take 500 bytes a row
+    assert run(folder, doc, "long.json") == 1
+    cases(doc)["keys"][r] = "80"  # token 7 = d_vocab, within the digit limit
+    assert run(folder, doc, "long2.json") == 1
+
+
 def test_cubic_duplicated_case_is_rejected(folder, cubic_doc):
     doc = copy(cubic_doc)
     for column in cases(doc).values():
