@@ -138,6 +138,8 @@ def _unique_keys(pairs: list) -> dict:
 def _load_json(path: Path) -> dict:
     try:
         size = path.stat().st_size
+        if not path.is_file():  # a FIFO or device would block or never end
+            raise Unusable(f"{path}: not a regular file")
         if size > MAX_BYTES:
             raise Unusable(f"{path}: certificate is {size} bytes, over the {MAX_BYTES}-byte limit")
         text = path.read_bytes().decode("utf-8")

@@ -221,6 +221,8 @@ def _read_sidecar_config(path: Path) -> ModelConfig | None:
     sidecar = path.with_name(path.name + ".config.json")
     if not sidecar.is_file():
         return None
+    if sidecar.stat().st_size > 2**16:
+        raise Unusable(f"{sidecar}: model config sidecar is over 64 KiB")
     try:
         raw = json.loads(sidecar.read_text())
     except (OSError, ValueError, RecursionError):
@@ -235,6 +237,8 @@ def load_model(path: str | os.PathLike) -> Model:
         size = path.stat().st_size
     except OSError:
         raise Unusable(f"{path}: weight file not found or unreadable") from None
+    if not path.is_file():  # a FIFO or device would block or never end
+        raise Unusable(f"{path}: not a regular file")
     if size > MAX_WEIGHT_FILE_BYTES:
         raise Unusable(f"{path}: weight file is {size} bytes, over the {MAX_WEIGHT_FILE_BYTES}-byte limit")
     if path.suffix == ".safetensors":

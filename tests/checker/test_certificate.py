@@ -103,3 +103,16 @@ def test_missing_file_and_missing_weights_are_unusable(valid, tmp_path):
     _, doc = valid
     path = write_doc(tmp_path / "c.json", edit(doc, ["model", "weights"], "missing.safetensors"))
     assert main([str(path)]) == 2
+
+
+def test_fifo_certificate_and_weights_are_refused_without_blocking(valid, tmp_path):
+    import os
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    with pytest.raises(Unusable, match="not a regular file"):
+        read_certificate(fifo)
+    from checker.weights import load_model
+    weights = tmp_path / "pipe.safetensors"
+    os.mkfifo(weights)
+    with pytest.raises(Unusable, match="not a regular file"):
+        load_model(weights)
