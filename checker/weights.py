@@ -222,7 +222,7 @@ def _read_sidecar_config(path: Path) -> ModelConfig | None:
     if not sidecar.is_file():
         return None
     if sidecar.stat().st_size > 2**16:
-        raise Unusable(f"{sidecar}: model config sidecar is over 64 KiB")
+        raise Unusable(f"{sidecar}: unreadable model config sidecar (over 64 KiB)")
     try:
         raw = json.loads(sidecar.read_text())
     except (OSError, ValueError, RecursionError):
