@@ -78,7 +78,7 @@ class Interval:
         nearest = nearest.reshape(values.shape)
         if not np.all(np.isfinite(nearest)):
             raise Rejected("a table entry overflows binary64")
-        return Interval(np.nextafter(nearest, _DOWN), np.nextafter(nearest, _UP))
+        return Interval(down(nearest), up(nearest))
 
     @staticmethod
     def from_balls(balls: list, shape: tuple[int, ...]) -> "Interval":
@@ -94,35 +94,27 @@ class Interval:
         return Interval(self.lo[index], self.hi[index])
 
     def __add__(self, other: "Interval") -> "Interval":
-        return Interval(np.nextafter(self.lo + other.lo, _DOWN), np.nextafter(self.hi + other.hi, _UP))
+        return Interval(down(self.lo + other.lo), up(self.hi + other.hi))
 
     def __sub__(self, other: "Interval") -> "Interval":
-        return Interval(np.nextafter(self.lo - other.hi, _DOWN), np.nextafter(self.hi - other.lo, _UP))
+        return Interval(down(self.lo - other.hi), up(self.hi - other.lo))
 
     def __mul__(self, other: "Interval") -> "Interval":
         corners = (self.lo * other.lo, self.lo * other.hi, self.hi * other.lo, self.hi * other.hi)
         lo = np.minimum(np.minimum(corners[0], corners[1]), np.minimum(corners[2], corners[3]))
         hi = np.maximum(np.maximum(corners[0], corners[1]), np.maximum(corners[2], corners[3]))
-        return Interval(np.nextafter(lo, _DOWN), np.nextafter(hi, _UP))
-
-    def width_bound(self) -> Fraction:
-        """An exact upper bound on max(hi - lo): the largest |x - lo| for any enclosed x."""
-        widths = np.nextafter(self.hi - self.lo, _UP)  # round_outward on the subtraction
-        return _exact_max(widths)
-
-    def magnitude_bound(self) -> Fraction:
-        """An exact upper bound on max(|lo|, |hi|) over all entries."""
-        return max(_exact_max(np.abs(self.lo)), _exact_max(np.abs(self.hi)))
-
-    @property
-    def size(self) -> int:
-        return int(self.lo.size)
+        return Interval(down(lo), up(hi))
 
 
 def down(values: np.ndarray) -> np.ndarray:
     """One float step toward -inf: applied to the result of one IEEE operation, a lower bound of
     the exact result (``round_outward``)."""
-    return np.nextafter(values, -np.inf)
+    return np.nextafter(values, _DOWN)
+
+
+def up(values: np.ndarray) -> np.ndarray:
+    """One float step toward +inf: an upper bound of the exact result (``round_outward``)."""
+    return np.nextafter(values, _UP)
 
 
 def lower_product(weight: Interval, lower: np.ndarray) -> np.ndarray:
@@ -131,14 +123,6 @@ def lower_product(weight: Interval, lower: np.ndarray) -> np.ndarray:
     w on [max(lo, 0), hi] and so at least its smaller end value)."""
     w_lo = np.maximum(weight.lo, 0.0)
     return down(np.minimum(w_lo * lower, weight.hi * lower))
-
-
-def _exact_max(values: np.ndarray) -> Fraction:
-    """max of a float array as an exact rational; refuses NaN or infinity."""
-    top = float(np.max(values)) if values.size else 0.0
-    if not math.isfinite(top) or np.isnan(values).any():
-        raise Rejected("a floating-point intermediate is not finite")
-    return Fraction(top)
 
 
 def float_at_least(x: Fraction) -> float:

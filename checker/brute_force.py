@@ -35,17 +35,13 @@ from typing import Callable
 
 import numpy as np
 
-from checker.arith import UNIT_ROUNDOFF, Interval, float_at_least
+from checker.arith import UNIT_ROUNDOFF, Interval, float_at_least, up
 from checker.errors import Rejected
 from checker.tables import Tables
 
 CHUNK_ELEMENTS = 2**22  # at most this many float64 entries per block (at least one slice of the first axis)
 RULES_USED = ("margin_decomposition", "exp_enclosure", "round_outward", "ival_add", "ival_mul",
               "fl_sum_error", "fl_sign_test", "brute_force_count")
-
-
-def _up(x: np.ndarray) -> np.ndarray:
-    return np.nextafter(x, np.inf)
 
 
 @dataclass(frozen=True)
@@ -67,13 +63,13 @@ def query_tables(tables: Tables, q: int) -> QueryTables:
     A = (Interval(weights.lo[:, :, None], weights.hi[:, :, None]) * values).transpose((1, 0, 2))  # [i, t, j]
     if not (np.all(np.isfinite(A.lo)) and np.all(np.isfinite(A.hi))):
         raise Rejected("a brute-force table entry is not finite")
-    width = np.max(_up(A.hi - A.lo), axis=-1)
+    width = np.max(up(A.hi - A.lo), axis=-1)
     magnitude = np.max(np.abs(A.lo), axis=-1)
     if K * float(np.max(magnitude)) >= 2.0**1000:  # then no partial sum can overflow (fl_sum_error's premise)
         raise Rejected("brute-force table entries too large for overflow-free binary64 sums")
     gamma = float_at_least((1 + UNIT_ROUNDOFF) ** (K - 1) - 1)
     twice = float_at_least(2 * (1 + UNIT_ROUNDOFF))
-    theta = _up(_up(width + _up(gamma * magnitude)) * twice)
+    theta = up(up(width + up(gamma * magnitude)) * twice)
     return QueryTables(q, np.ascontiguousarray(A.lo), theta)
 
 
@@ -90,7 +86,7 @@ def count_correct_for_query(qt: QueryTables) -> int:
         partial, bound = None, qt.theta[K - 1, qt.q]
         for i, t in enumerate(prefix):
             partial = qt.lo[i, t] if partial is None else partial + qt.lo[i, t]
-            bound = _up(bound + qt.theta[i, t])
+            bound = up(bound + qt.theta[i, t])
         prefix_max = max(prefix + (qt.q,))
         for start in range(0, V, block):
             stop = min(V, start + block)
@@ -100,7 +96,7 @@ def count_correct_for_query(qt: QueryTables) -> int:
                 index[axis] = slice(start, stop) if axis == 0 else slice(None)
                 term = qt.lo[head + axis][tuple(index) + (slice(None),)]
                 total = term if total is None else total + term
-                threshold = _up(threshold + qt.theta[head + axis][tuple(index)])
+                threshold = up(threshold + qt.theta[head + axis][tuple(index)])
                 top = np.maximum(top, grids[axis][(slice(start, stop),) + (slice(None),) * (vec - 1)])
             total = total + qt.lo[K - 1, qt.q]
             x = np.take_along_axis(total, top[..., None], axis=-1)[..., 0]

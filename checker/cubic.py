@@ -47,7 +47,6 @@ RULES_USED = ("margin_decomposition", "exp_enclosure", "round_outward", "ival_ad
               "cubic_arrangement", "cubic_count", "count_disjoint")
 MAX_CASES = 10**6
 _HEX = re.compile(r"^(0|[1-9a-f][0-9a-f]{0,1023})$")
-_DOWN = -np.inf
 
 
 @dataclass(frozen=True)
@@ -135,12 +134,12 @@ class Bounds:
         self.aM = (own_E[None, :, :, None] + at_k).lo
         self.aQ = query_terms
         E_kk = E.lo[every[None, :], every[:, None], every[None, :]]  # [m, k] = EVOU[k]_m - EVOU[k]_k
-        self.aK = np.nextafter(E_kk[None] + at_k.lo.min(axis=-1), _DOWN)
+        self.aK = down(E_kk[None] + at_k.lo.min(axis=-1))
         token_slot = (E.transpose((1, 0, 2))[:, :, None, :] + P[:n].transpose((1, 0, 2))[:, None, :, :]).lo
         token_slot[:, every, :, every] = np.inf  # [m, k, i, j]: drop j = k
         token_slot[every, :, :, every] = np.inf  # and j = m
         worst_token = token_slot.min(axis=(2, 3))  # [m, k]
-        self.bK = np.nextafter(worst_token[None] + _min_over_j_except_k(U.lo), _DOWN)
+        self.bK = down(worst_token[None] + _min_over_j_except_k(U.lo))
         self.slot_total = tables.pos_weight[:, 0]  # [q]: sum_{i<n} pos[q, i] (``ival_sum``)
         for i in range(1, n):
             self.slot_total = self.slot_total + tables.pos_weight[:, i]
@@ -198,10 +197,10 @@ def _pure_bound(tok_m: Interval, slots: Interval, slot_total: Interval, tok_k: I
     inner = down(lower_product(tok_m[:, None], down(gm - mu.lo[:, None])) - f.hi[:, None])
     d = lower_product(slots, inner)  # [pair, i]
     tau = np.sort(d, axis=-1)[..., r - 1]
-    arranged = np.nextafter(r * tau, _DOWN)
+    arranged = down(r * tau)
     for i in range(d.shape[-1]):
-        arranged = np.nextafter(arranged + np.minimum(np.nextafter(d[..., i] - tau, _DOWN), 0.0), _DOWN)
-    return np.nextafter(base + arranged, _DOWN)
+        arranged = down(arranged + np.minimum(down(d[..., i] - tau), 0.0))
+    return down(base + arranged)
 
 
 def case_lower_bounds(tables: Tables, bounds: Bounds, q: np.ndarray, m: np.ndarray, k: np.ndarray, c: int,

@@ -60,12 +60,9 @@ class Dyadic:
     def T(self) -> "Dyadic":
         return Dyadic(self.ints.transpose(), self.shift)
 
-    def row(self, i: int) -> "Dyadic":
-        return Dyadic(fmpz_mat([[self.ints[i, j] for j in range(self.ints.ncols())]]), self.shift)
-
-    def broadcast_rows(self, nrows: int) -> "Dyadic":
-        """A one-row matrix repeated ``nrows`` times."""
-        return Dyadic(fmpz_mat([[self.ints[0, j] for j in range(self.ints.ncols())]] * nrows), self.shift)
+    def repeated_row(self, i: int, nrows: int) -> "Dyadic":
+        """Row ``i`` repeated ``nrows`` times."""
+        return Dyadic(fmpz_mat([[self.ints[i, j] for j in range(self.ints.ncols())]] * nrows), self.shift)
 
     def ints_array(self) -> np.ndarray:
         """The integer entries as a numpy object array of Python ints."""
@@ -90,7 +87,7 @@ class Tables:
 
     @cached_property
     def E_q(self) -> Dyadic:
-        return self.W_E + self.W_pos.row(self.n_ctx - 1).broadcast_rows(self.config.d_vocab)
+        return self.W_E + self.W_pos.repeated_row(self.n_ctx - 1, self.config.d_vocab)
 
     @cached_property
     def EQKE(self) -> Dyadic:
