@@ -19,13 +19,13 @@ import time
 from fractions import Fraction
 from pathlib import Path
 
-from audit import differential, ground_truth, mutation, trust
-from checker.certificate import read_certificate
-from checker.errors import CheckError
-from checker.kernel import check
-from checker.result import VERIFIED
-from verify.cli import make_progress, progress_wanted
-from checker.weights import load_model
+from compact_proofs.audit import differential, ground_truth, mutation, trust
+from compact_proofs.checker.io.certificate import read_certificate
+from compact_proofs.checker.errors import CheckError
+from compact_proofs.checker.kernel import check
+from compact_proofs.checker.result import VERIFIED
+from compact_proofs.verify.cli import make_progress, progress_wanted
+from compact_proofs.checker.io.weights import load_model
 
 EPILOG = """\
 Defaults: 200 mutants for a cubic certificate (fewer when one check is slow, about 120 s of kernel

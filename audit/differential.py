@@ -35,11 +35,11 @@ from typing import Callable
 import mpmath
 import numpy as np
 
-from checker import brute_force, cubic
-from checker.certificate import Certificate
-from checker.tables import Tables
-from checker.weights import Model
-from training.accuracy import Circuits
+from compact_proofs.checker.proofs import brute_force, cubic
+from compact_proofs.checker.io.certificate import Certificate
+from compact_proofs.checker.tables import Tables
+from compact_proofs.checker.io.weights import Model
+from compact_proofs.training.accuracy import Circuits
 
 DPS = 50
 DEFAULT_SAMPLES = 100

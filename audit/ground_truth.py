@@ -21,8 +21,8 @@ from __future__ import annotations
 import time
 from fractions import Fraction
 
-from checker.weights import Model
-from training.accuracy import EXHAUSTIVE_LIMIT, exact_accuracy, sampled_accuracy, wilson_interval
+from compact_proofs.checker.io.weights import Model
+from compact_proofs.training.accuracy import EXHAUSTIVE_LIMIT, exact_accuracy, sampled_accuracy, wilson_interval
 
 DEFAULT_SAMPLES = 1_000_000
 DEFAULT_SEED = 20240411  # not training.accuracy.SAMPLE_SEED: the audit draws its own sample

@@ -45,8 +45,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from checker.kernel import check
-from checker.result import VERIFIED
+from compact_proofs.checker.kernel import check
+from compact_proofs.checker.result import VERIFIED
 
 Path_ = tuple  # a JSON path: keys and indices from the document root
 

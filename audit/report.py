@@ -14,7 +14,7 @@ import re
 import statistics
 from pathlib import Path
 
-from checker.kernel import check
+from compact_proofs.checker.kernel import check
 
 PAPER_NORMALISED = {4: (0.954, 0.008), 5: (0.942, 0.010), 10: (0.915, 0.021), 20: (0.888, 0.036)}
 START, END = "<!-- results-table:start -->", "<!-- results-table:end -->"

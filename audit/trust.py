@@ -19,13 +19,14 @@ from pathlib import Path
 
 import numpy as np
 
-import checker
-from checker import arith, brute_force, cubic
-from checker.certificate import FORMAT_NAME, FORMAT_VERSION
-from verify.cli import environment
-from checker.errors import CheckError
-from checker.result import VERIFIED, Result
-from checker.rulebook import RULES
+from compact_proofs import checker
+from compact_proofs.checker import arith
+from compact_proofs.checker.proofs import brute_force, cubic
+from compact_proofs.checker.io.certificate import FORMAT_NAME, FORMAT_VERSION
+from compact_proofs.verify.cli import environment
+from compact_proofs.checker.errors import CheckError
+from compact_proofs.checker.result import VERIFIED, Result
+from compact_proofs.checker.rulebook import RULES
 
 LEAN_DIR = Path(checker.__file__).resolve().parent.parent / "lean"
 RULES_BY_PROOF = {"brute_force": brute_force.RULES_USED, "cubic": cubic.RULES_USED}

@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import argparse
 import resource
-import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from checker import brute_force  # noqa: E402
-from checker.tables import Tables  # noqa: E402
-from checker.weights import load_model  # noqa: E402
-from training.accuracy import exact_accuracy  # noqa: E402
+from compact_proofs.checker.proofs import brute_force
+from compact_proofs.checker.tables import Tables
+from compact_proofs.checker.io.weights import load_model
+from compact_proofs.training.accuracy import exact_accuracy
 
 
 def main() -> None:

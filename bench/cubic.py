@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from checker.kernel import check  # noqa: E402
-from strategies.prove import prove_one  # noqa: E402
+from compact_proofs.checker.kernel import check
+from compact_proofs.strategies.prove import prove_one
 
 PAPER_SECONDS_K4 = 39.0
 

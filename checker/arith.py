@@ -22,7 +22,7 @@ from fractions import Fraction
 import numpy as np
 from flint import arb, ctx
 
-from checker.errors import Rejected
+from compact_proofs.checker.errors import Rejected
 
 PREC = 128  # bits of every arb computation in the kernel
 UNIT_ROUNDOFF = Fraction(1, 2**52)  # one ulp relative error, any rounding mode (binary64)

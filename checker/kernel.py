@@ -15,12 +15,13 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Callable
 
-from checker import arith, brute_force, cubic
-from checker.certificate import Certificate, fields, read_certificate
-from checker.errors import Rejected, Unusable
-from checker.result import ERROR, REJECTED, VERIFIED, Result
-from checker.tables import Tables
-from checker.weights import Model, load_model
+from compact_proofs.checker import arith
+from compact_proofs.checker.proofs import brute_force, cubic
+from compact_proofs.checker.io.certificate import Certificate, fields, read_certificate
+from compact_proofs.checker.errors import Rejected, Unusable
+from compact_proofs.checker.result import ERROR, REJECTED, VERIFIED, Result
+from compact_proofs.checker.tables import Tables
+from compact_proofs.checker.io.weights import Model, load_model
 
 Progress = Callable[[int, int], None]
 _KEY = object()

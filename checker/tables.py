@@ -25,8 +25,8 @@ from functools import cached_property
 import numpy as np
 from flint import arb, fmpz_mat
 
-from checker.arith import Interval, exact_arb, workprec
-from checker.weights import Model
+from compact_proofs.checker.arith import Interval, exact_arb, workprec
+from compact_proofs.checker.io.weights import Model
 
 
 @dataclass(frozen=True)

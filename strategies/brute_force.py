@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import time
 
-from checker.weights import Model
-from training.accuracy import exact_accuracy
+from compact_proofs.checker.io.weights import Model
+from compact_proofs.training.accuracy import exact_accuracy
 
 
 def prove(model: Model) -> tuple[dict, int, dict]:

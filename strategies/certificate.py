@@ -7,9 +7,9 @@ import os
 from fractions import Fraction
 from pathlib import Path
 
-from checker import __version__
-from checker.certificate import FORMAT_NAME, FORMAT_VERSION
-from checker.weights import Model
+from compact_proofs.checker import __version__
+from compact_proofs.checker.io.certificate import FORMAT_NAME, FORMAT_VERSION
+from compact_proofs.checker.io.weights import Model
 
 
 def envelope(model: Model, weights: Path, certificate: Path, claimed: Fraction, strategy: str,

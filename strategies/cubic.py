@@ -13,9 +13,9 @@ import time
 
 import numpy as np
 
-from checker import cubic
-from checker.tables import Tables
-from checker.weights import Model
+from compact_proofs.checker.proofs import cubic
+from compact_proofs.checker.tables import Tables
+from compact_proofs.checker.io.weights import Model
 
 
 def all_cases(V: int, n: int, c: int) -> tuple[np.ndarray, np.ndarray]:

@@ -11,9 +11,9 @@ import sys
 from fractions import Fraction
 from pathlib import Path
 
-from checker.weights import load_model
-from strategies import brute_force, cubic
-from strategies.certificate import envelope, write
+from compact_proofs.checker.io.weights import load_model
+from compact_proofs.strategies import brute_force, cubic
+from compact_proofs.strategies.certificate import envelope, write
 
 STRATEGIES = {"brute_force": brute_force.prove, "cubic": cubic.prove}
 ZOO_STRATEGIES = {"brute_force": (4,), "cubic": (4, 5, 10, 20)}  # which K each ships for

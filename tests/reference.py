@@ -8,7 +8,7 @@ import itertools
 import mpmath
 import numpy as np
 
-from checker.weights import Model, ModelConfig, tensor_shapes, validate
+from compact_proofs.checker.io.weights import Model, ModelConfig, tensor_shapes, validate
 
 mpmath.mp.dps = 40
 

@@ -8,7 +8,7 @@ from typing import Mapping
 import numpy as np
 from safetensors.numpy import save_file
 
-from checker.weights import SAFETENSORS_FORMAT, Model, ModelConfig, validate
+from compact_proofs.checker.io.weights import SAFETENSORS_FORMAT, Model, ModelConfig, validate
 
 
 def save_model(path: str | os.PathLike, config: ModelConfig, tensors: Mapping[str, np.ndarray]) -> Model:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from checker.weights import ModelConfig
+from compact_proofs.checker.io.weights import ModelConfig
 
 PARAM_NAMES = ("W_E", "W_pos", "W_Q", "W_K", "W_V", "W_O", "W_U")
 EXPORT_NAMES = {"W_E": "embed.W_E", "W_pos": "pos_embed.W_pos", "W_Q": "blocks.0.attn.W_Q",

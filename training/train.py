@@ -10,7 +10,7 @@ run with one BLAS thread each, which is also much faster for these small matrice
 Output of ``export_model``: ``<out>/k<K>/seed<S>.safetensors`` and ``seed<S>.card.json`` beside
 it (config, digest, seed, training record, accuracy record, weight file name).
 
-    python -m training.train --k 4 --seeds 50 104 --jobs 2 --out models/
+    python -m compact_proofs.training.train --k 4 --seeds 50 104 --jobs 2 --out models/
 """
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ from typing import Iterator
 
 import numpy as np
 
-from training.accuracy import accuracy_record
-from training.export import save_model
-from training.model import Params, init_params, loss_and_grads, max_of_k_config, to_tensors
-from training.seeds import parse_seeds
+from compact_proofs.training.accuracy import accuracy_record
+from compact_proofs.training.export import save_model
+from compact_proofs.training.model import Params, init_params, loss_and_grads, max_of_k_config, to_tensors
+from compact_proofs.training.seeds import parse_seeds
 
 # Set before a worker process imports numpy: threads only slow these small matrix products.
 SINGLE_THREAD_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
@@ -148,7 +148,7 @@ def run(jobs: list[tuple[int, int]], out: Path, n_workers: int, hp: TrainConfig 
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m training.train", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m compact_proofs.training.train", description=__doc__.splitlines()[0])
     parser.add_argument("--k", type=int, required=True, help="sequence length K")
     parser.add_argument("--seeds", nargs="+", default=["first:10"],
                         help="seeds: integers, first:N (paper seeds) or all (default first:10)")

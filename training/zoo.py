@@ -2,8 +2,8 @@
 ``models/k<K>/seed<S>.safetensors`` plus ``seed<S>.card.json``. Regenerating deletes those
 files for each chosen K and retrains them from scratch.
 
-    python -m training.zoo --jobs 2            # all 40 models
-    python -m training.zoo --jobs 2 --k 4      # only models/k4/
+    python -m compact_proofs.training.zoo --jobs 2            # all 40 models
+    python -m compact_proofs.training.zoo --jobs 2 --k 4      # only models/k4/
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import argparse
 import statistics
 from pathlib import Path
 
-from training.seeds import SEEDS
-from training.train import run
+from compact_proofs.training.seeds import SEEDS
+from compact_proofs.training.train import run
 
 ZOO_KS = (4, 5, 10, 20)
 ZOO_SEEDS = SEEDS[:10]
@@ -43,7 +43,7 @@ def summary(cards: list[dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m training.zoo", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m compact_proofs.training.zoo", description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
     parser.add_argument("--k", type=int, nargs="+", choices=ZOO_KS, default=list(ZOO_KS),
                         help="which K to regenerate (default all)")

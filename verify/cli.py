@@ -14,12 +14,12 @@ import sys
 from fractions import Fraction
 from pathlib import Path
 
-from checker import __version__
-from checker.certificate import rational
-from checker.errors import Unusable
-from verify.formats import RENDERERS
-from checker.kernel import check
-from checker.result import REJECTED, VERIFIED, Result
+from compact_proofs.checker import __version__
+from compact_proofs.checker.io.certificate import rational
+from compact_proofs.checker.errors import Unusable
+from compact_proofs.verify.formats import RENDERERS
+from compact_proofs.checker.kernel import check
+from compact_proofs.checker.result import REJECTED, VERIFIED, Result
 
 EPILOG = """\
 A certificate is a JSON file (format compact-proofs-certificate) claiming that a model, named by

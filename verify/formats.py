@@ -4,7 +4,7 @@ and GitHub Actions workflow commands.
 Each renderer takes the list of ``Result`` records and the run's environment facts and
 returns the whole output as one string. They only format; no verdict is decided here.
 
-``python -m verify.formats FORMAT < report.json`` re-renders a report written by
+``python -m compact_proofs.verify.formats FORMAT < report.json`` re-renders a report written by
 ``verify --format json`` in another format, so CI can check once and publish several ways.
 """
 
@@ -19,7 +19,7 @@ from fractions import Fraction
 from pathlib import Path
 from urllib.parse import quote
 
-from checker.result import ERROR, REJECTED, VERIFIED, Result
+from compact_proofs.checker.result import ERROR, REJECTED, VERIFIED, Result
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 
@@ -224,11 +224,11 @@ RENDERERS = {"text": render_text, "json": render_json, "markdown": render_markdo
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m verify.formats FORMAT``: read a ``verify --format json`` report on stdin and
+    """``python -m compact_proofs.verify.formats FORMAT``: read a ``verify --format json`` report on stdin and
     write it in FORMAT on stdout."""
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 1 or argv[0] not in RENDERERS:
-        print(f"usage: python -m verify.formats {{{','.join(RENDERERS)}}} < report.json", file=sys.stderr)
+        print(f"usage: python -m compact_proofs.verify.formats {{{','.join(RENDERERS)}}} < report.json", file=sys.stderr)
         return 2
     report = json.load(sys.stdin)
     sys.stdout.write(RENDERERS[argv[0]]([result_from_dict(d) for d in report["results"]], report["environment"]))

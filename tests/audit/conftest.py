@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from checker.weights import ModelConfig
-from strategies.prove import prove_one
-from training.export import save_model
+from compact_proofs.checker.io.weights import ModelConfig
+from compact_proofs.strategies.prove import prove_one
+from compact_proofs.training.export import save_model
 
 
 def max_model(V: int = 8, K: int = 4, lam: float = 2.0, noise: float = 0.02, seed: int = 0, d: int = 4):

@@ -12,16 +12,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import checker.brute_force
-import checker.cubic
-from audit import cli, differential, ground_truth, mutation, trust
-from checker.certificate import read_certificate
-from checker.kernel import check
-from checker.result import VERIFIED
-from checker.rulebook import RULES
-from checker.tables import Tables
-from checker.weights import load_model
-from compact_proofs_cli import main as umbrella_main
+from compact_proofs import checker
+from compact_proofs.checker.proofs import brute_force as brute_force_rule, cubic as cubic_rule
+from compact_proofs.audit import cli, differential, ground_truth, mutation, trust
+from compact_proofs.checker.io.certificate import read_certificate
+from compact_proofs.checker.kernel import check
+from compact_proofs.checker.result import VERIFIED
+from compact_proofs.checker.rulebook import RULES
+from compact_proofs.checker.tables import Tables
+from compact_proofs.checker.io.weights import load_model
+from compact_proofs.cli import main as umbrella_main
 
 
 def broken_case_lower_bounds(tables, bounds, q, m, *rest):
@@ -45,7 +45,7 @@ def test_trust_report_lists_rules_with_claims_and_lean_names(zoo, strategy):
     result = check(zoo[strategy])
     assert result.verdict == VERIFIED
     report = trust.trust_report(zoo[strategy], result)
-    module = {"brute_force": checker.brute_force, "cubic": checker.cubic}[strategy]
+    module = {"brute_force": brute_force_rule, "cubic": cubic_rule}[strategy]
     assert [r["name"] for r in report["rules"]] == list(module.RULES_USED) == result.rules
     lean_text = "\n".join(p.read_text() for p in sorted(trust.LEAN_DIR.glob("*.lean")))
     for rule in report["rules"]:
@@ -134,7 +134,7 @@ def test_every_mutation_kind_generates_something_for_a_cubic_certificate(zoo):
 
 
 def test_broken_kernel_raises_the_mutation_alarm(zoo, monkeypatch):
-    monkeypatch.setattr(checker.cubic, "case_lower_bounds", broken_case_lower_bounds)
+    monkeypatch.setattr(cubic_rule, "case_lower_bounds", broken_case_lower_bounds)
     cert, _, doc = load(zoo["cubic"])
     record = mutation.audit_mutations(doc, cert.weights, n=60, seed=0)
     assert record["alarms"], "a kernel that proves every case must let some mutant prove more"
@@ -150,12 +150,12 @@ def test_brute_force_helper_reproduces_the_kernel_count(zoo):
     V, K = model.config.d_vocab, model.config.n_ctx
     inputs = np.indices((V,) * K).reshape(K, -1).T
     helper = differential.brute_force_verdicts(tables, inputs, chunk=1000)
-    assert int(helper.sum()) == checker.brute_force.count_correct(tables)
+    assert int(helper.sum()) == brute_force_rule.count_correct(tables)
     assert all(c["equal"] for c in differential.helper_consistency(tables, [0, V - 1]))
 
 
 def test_exact_model_matches_the_float_forward_pass(zoo):
-    from training.accuracy import Circuits
+    from compact_proofs.training.accuracy import Circuits
     _, model, _ = load(zoo["cubic"])
     exact = differential.ExactModel(model)
     tokens = np.random.default_rng(0).integers(0, 8, size=(20, 4))
@@ -179,7 +179,7 @@ def test_differential_check_agrees_on_real_certificates(zoo, strategy):
 
 
 def test_broken_kernel_fails_the_differential_check(zoo, monkeypatch):
-    monkeypatch.setattr(checker.cubic, "case_lower_bounds", broken_case_lower_bounds)
+    monkeypatch.setattr(cubic_rule, "case_lower_bounds", broken_case_lower_bounds)
     cert, model, _ = load(zoo["cubic"])
     record = differential.differential(cert, model, samples=60, seed=3)
     assert not record["ok"] and record["counts"]["disagree"] > 0
@@ -206,7 +206,7 @@ def test_cli_text_report_for_brute_force(zoo, capsys):
 
 
 def test_cli_fails_on_a_broken_kernel(zoo, capsys, monkeypatch):
-    monkeypatch.setattr(checker.cubic, "case_lower_bounds", broken_case_lower_bounds)
+    monkeypatch.setattr(cubic_rule, "case_lower_bounds", broken_case_lower_bounds)
     code = cli.main([str(zoo["cubic"]), "--mutants", "40", "--jobs", "1", "--differential-samples", "30"])
     out = capsys.readouterr().out
     assert code == 1 and "AUDIT FAILED" in out and "soundness alarm" in out
@@ -227,5 +227,5 @@ def test_cli_exit_2_on_unusable_or_unverified_input(zoo, tmp_path, capsys):
 
 def test_checker_never_imports_audit():
     root = Path(checker.__file__).parent
-    for path in root.glob("*.py"):
-        assert not re.search(r"^\s*(from|import)\s+audit\b", path.read_text(), re.MULTILINE), path
+    for path in root.rglob("*.py"):
+        assert not re.search(r"^\s*(from|import)\s+compact_proofs\.(audit|strategies|training)\b", path.read_text(), re.MULTILINE), path

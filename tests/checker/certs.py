@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from strategies.prove import prove_one
-from training.export import save_model
+from compact_proofs.strategies.prove import prove_one
+from compact_proofs.training.export import save_model
 from tests.reference import small_model
 
 

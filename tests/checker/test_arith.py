@@ -15,7 +15,7 @@ from flint import arb
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from checker.arith import (UNIT_ROUNDOFF, Interval, exact_arb, float_above, float_at_least, float_below,
+from compact_proofs.checker.arith import (UNIT_ROUNDOFF, Interval, exact_arb, float_above, float_at_least, float_below,
                            self_test, workprec)
 
 finite = st.floats(allow_nan=False, allow_infinity=False, min_value=-1e300, max_value=1e300)
@@ -135,7 +135,7 @@ def test_self_test_passes_on_this_machine():
 @pytest.mark.filterwarnings("ignore:overflow encountered")
 @given(st.floats(0, 1e100), st.floats(0, 1e100), tiny_or_any, st.floats(0, 1), st.floats(0, 1e6))
 def test_ival_mul_lower_product_of_a_positive_weight(a, b, x_lo, s, above):
-    from checker.arith import lower_product
+    from compact_proofs.checker.arith import lower_product
     a, b = sorted((a, b))
     w = Fraction(a) + (Fraction(b) - Fraction(a)) * Fraction(s)
     assume(w > 0)

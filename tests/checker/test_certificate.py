@@ -8,9 +8,9 @@ import tracemalloc
 
 import pytest
 
-from checker.certificate import read_certificate
-from verify.cli import main
-from checker.errors import Unusable
+from compact_proofs.checker.io.certificate import read_certificate
+from compact_proofs.verify.cli import main
+from compact_proofs.checker.errors import Unusable
 from tests.checker.certs import certificate_doc, write_doc
 
 
@@ -111,7 +111,7 @@ def test_fifo_certificate_and_weights_are_refused_without_blocking(valid, tmp_pa
     os.mkfifo(fifo)
     with pytest.raises(Unusable, match="not a regular file"):
         read_certificate(fifo)
-    from checker.weights import load_model
+    from compact_proofs.checker.io.weights import load_model
     weights = tmp_path / "pipe.safetensors"
     os.mkfifo(weights)
     with pytest.raises(Unusable, match="not a regular file"):

@@ -6,8 +6,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from checker import brute_force, cubic
-from checker.rulebook import RULES
+from compact_proofs.checker.proofs import brute_force, cubic
+from compact_proofs.checker.rulebook import RULES
 
 TESTS = Path(__file__).parent
 

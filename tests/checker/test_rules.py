@@ -11,9 +11,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checker import brute_force, cubic
-from strategies.cubic import bounds_for_every_k
-from checker.tables import Dyadic, Tables
+from compact_proofs.checker.proofs import brute_force, cubic
+from compact_proofs.strategies.cubic import bounds_for_every_k
+from compact_proofs.checker.tables import Dyadic, Tables
 from tests.reference import correct_count, logits, margin, small_model
 
 MODEL_SEEDS = st.integers(0, 10**6)
@@ -193,8 +193,8 @@ def test_brute_force_count_never_exceeds_truth_on_adversarial_ties():
 def test_fl_sum_error_premise_guard_refuses_tables_that_could_overflow():
     """fl_sum_error assumes no partial sum overflows; tables too large for that are refused."""
     import pytest
-    from checker.arith import Interval
-    from checker.errors import Rejected
+    from compact_proofs.checker.arith import Interval
+    from compact_proofs.checker.errors import Rejected
     tables = Tables(small_model(1, d_vocab=4, n_ctx=3))
     huge = np.full(tables.EVOU.lo.shape, 1e305)
     tables.__dict__["EVOU"] = Interval(huge, huge)
@@ -204,7 +204,7 @@ def test_fl_sum_error_premise_guard_refuses_tables_that_could_overflow():
 
 def test_cubic_output_split_second_minimum_refuses_nan():
     import pytest
-    from checker.errors import Rejected
+    from compact_proofs.checker.errors import Rejected
     table = np.zeros((2, 3, 3))
     table[0, 1, 2] = np.nan
     with pytest.raises(Rejected, match="NaN"):

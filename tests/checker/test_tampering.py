@@ -9,12 +9,12 @@ import math
 import numpy as np
 import pytest
 
-from checker import cubic
-from strategies.cubic import bounds_for_every_k
-from verify.cli import main
-from checker.kernel import check
-from checker.tables import Tables
-from checker.weights import load_model
+from compact_proofs.checker.proofs import cubic
+from compact_proofs.strategies.cubic import bounds_for_every_k
+from compact_proofs.verify.cli import main
+from compact_proofs.checker.kernel import check
+from compact_proofs.checker.tables import Tables
+from compact_proofs.checker.io.weights import load_model
 from tests.checker.certs import certificate_doc, make_model, write_doc
 
 

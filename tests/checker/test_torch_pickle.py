@@ -19,9 +19,9 @@ from typing import NamedTuple
 import numpy as np
 import pytest
 
-import checker.torch_pickle as tp
-from checker.errors import Unusable
-from checker.torch_pickle import read_state_dict
+import compact_proofs.checker.io.torch_pickle as tp
+from compact_proofs.checker.errors import Unusable
+from compact_proofs.checker.io.torch_pickle import read_state_dict
 
 
 class G(NamedTuple):

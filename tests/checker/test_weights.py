@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 from safetensors.numpy import save_file
 
-from checker.errors import Unusable
-from checker.weights import (MAX_WEIGHT_FILE_BYTES, SAFETENSORS_FORMAT, ModelConfig, load_model,
+from compact_proofs.checker.errors import Unusable
+from compact_proofs.checker.io.weights import (MAX_WEIGHT_FILE_BYTES, SAFETENSORS_FORMAT, ModelConfig, load_model,
                              model_digest, tensor_shapes, validate)
 from tests.checker.test_torch_pickle import G, Call, encode_state_dict, tensor, write_pt
-from training.export import save_model
+from compact_proofs.training.export import save_model
 
 TINY = ModelConfig(n_ctx=3, d_vocab=6, d_vocab_out=5, d_model=4, d_head=2)
 REAL = ModelConfig(n_ctx=4, d_vocab=64, d_vocab_out=64, d_model=32, d_head=32)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.rulebook import RULES
+from compact_proofs.checker.rulebook import RULES
 
 LEAN_DIR = Path(__file__).resolve().parents[2] / "lean"
 SOURCES = {p.name: p.read_text(encoding="utf-8") for p in sorted(LEAN_DIR.glob("*.lean"))}

@@ -6,8 +6,8 @@ import json
 from fractions import Fraction
 from pathlib import Path
 
-from checker.kernel import check
-from strategies.prove import main, zoo_jobs
+from compact_proofs.checker.kernel import check
+from compact_proofs.strategies.prove import main, zoo_jobs
 from tests.checker.certs import make_model
 from tests.reference import correct_count, small_model
 

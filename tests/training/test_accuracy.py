@@ -6,8 +6,8 @@ import itertools
 import numpy as np
 import pytest
 
-from training.accuracy import Circuits, TIE_TOLERANCE, exact_accuracy, sampled_accuracy, wilson_interval
-from training.model import init_params, last_logits, max_of_k_config, to_tensors
+from compact_proofs.training.accuracy import Circuits, TIE_TOLERANCE, exact_accuracy, sampled_accuracy, wilson_interval
+from compact_proofs.training.model import init_params, last_logits, max_of_k_config, to_tensors
 
 
 def tiny_tensors(k, seed=0, sharpen=4.0):

@@ -6,10 +6,10 @@ import json
 import numpy as np
 import pytest
 
-from checker.weights import load_model
-from training.model import max_of_k_config, to_tensors
-from training.seeds import SEEDS, parse_seeds
-from training.train import AdamW, TrainConfig, export_model, train
+from compact_proofs.checker.io.weights import load_model
+from compact_proofs.training.model import max_of_k_config, to_tensors
+from compact_proofs.training.seeds import SEEDS, parse_seeds
+from compact_proofs.training.train import AdamW, TrainConfig, export_model, train
 
 FEW = TrainConfig(steps=25)
 

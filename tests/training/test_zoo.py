@@ -5,11 +5,11 @@ import json
 
 import pytest
 
-from checker.weights import load_model
-from training.accuracy import exact_accuracy
-from training.model import max_of_k_config, to_tensors
-from training.train import train
-from training.zoo import ZOO_DIR, ZOO_KS, ZOO_SEEDS
+from compact_proofs.checker.io.weights import load_model
+from compact_proofs.training.accuracy import exact_accuracy
+from compact_proofs.training.model import max_of_k_config, to_tensors
+from compact_proofs.training.train import train
+from compact_proofs.training.zoo import ZOO_DIR, ZOO_KS, ZOO_SEEDS
 
 ZOO = [(k, seed) for k in ZOO_KS for seed in ZOO_SEEDS]
 

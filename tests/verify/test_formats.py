@@ -15,9 +15,9 @@ from urllib.parse import unquote
 import jsonschema
 import pytest
 
-from verify import cli
-from verify.formats import RENDERERS, bound_text, main as formats_main, result_dict, result_from_dict
-from checker.result import ERROR, REJECTED, VERIFIED, Result
+from compact_proofs.verify import cli
+from compact_proofs.verify.formats import RENDERERS, bound_text, main as formats_main, result_dict, result_from_dict
+from compact_proofs.checker.result import ERROR, REJECTED, VERIFIED, Result
 
 # tests/data/sarif-schema-2.1.0.json is sarif-2.1/schema/sarif-schema-2.1.0.json of
 # github.com/oasis-tcs/sarif-spec at e0583813964ec43cea53b6b531b402866095ed1f (git blob

@@ -22,7 +22,7 @@ from typing import Mapping
 
 import numpy as np
 
-from checker.errors import Unusable
+from compact_proofs.checker.errors import Unusable
 
 DIGEST_DOMAIN = b"compact-proofs model digest v1\n"
 SAFETENSORS_FORMAT = "compact-proofs/model/1"
@@ -244,7 +244,7 @@ def load_model(path: str | os.PathLike) -> Model:
     if path.suffix == ".safetensors":
         return _read_safetensors(path)
     if path.suffix in (".pt", ".pth", ".ckpt"):
-        from checker.torch_pickle import read_state_dict
+        from compact_proofs.checker.io.torch_pickle import read_state_dict
 
         raw = read_state_dict(path)
         config = _read_sidecar_config(path) or config_from_shapes(raw, str(path))

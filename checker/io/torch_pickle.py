@@ -27,8 +27,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from checker.errors import Unusable
-from checker.weights import MAX_WEIGHT_FILE_BYTES
+from compact_proofs.checker.errors import Unusable
+from compact_proofs.checker.io.weights import MAX_WEIGHT_FILE_BYTES
 
 MAX_PICKLE_BYTES = 2**20  # a torch pickle takes ~100 bytes per tensor
 MAX_ENTRIES = 10_000

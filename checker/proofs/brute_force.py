@@ -35,9 +35,9 @@ from typing import Callable
 
 import numpy as np
 
-from checker.arith import UNIT_ROUNDOFF, Interval, float_at_least, up
-from checker.errors import Rejected
-from checker.tables import Tables
+from compact_proofs.checker.arith import UNIT_ROUNDOFF, Interval, float_at_least, up
+from compact_proofs.checker.errors import Rejected
+from compact_proofs.checker.tables import Tables
 
 CHUNK_ELEMENTS = 2**22  # at most this many float64 entries per block (at least one slice of the first axis)
 RULES_USED = ("margin_decomposition", "exp_enclosure", "round_outward", "ival_add", "ival_mul",

@@ -14,12 +14,12 @@ import importlib
 import sys
 
 SUBCOMMANDS = {
-    "train": "training.train",
-    "zoo": "training.zoo",
-    "prove": "strategies.prove",
-    "verify": "verify.cli",
-    "audit": "audit.cli",
-    "report": "audit.report",
+    "train": "compact_proofs.training.train",
+    "zoo": "compact_proofs.training.zoo",
+    "prove": "compact_proofs.strategies.prove",
+    "verify": "compact_proofs.verify.cli",
+    "audit": "compact_proofs.audit.cli",
+    "report": "compact_proofs.audit.report",
 }
 
 

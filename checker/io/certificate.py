@@ -18,8 +18,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from checker.errors import Unusable
-from checker.weights import ModelConfig
+from compact_proofs.checker.errors import Unusable
+from compact_proofs.checker.io.weights import ModelConfig
 
 FORMAT_NAME = "compact-proofs-certificate"
 FORMAT_VERSION = (1, 0)

@@ -36,11 +36,11 @@ from typing import Callable
 
 import numpy as np
 
-from checker.arith import Interval, down, lower_product
-from checker.certificate import binary64, fields
-from checker.errors import Rejected, Unusable
-from checker.tables import Tables
-from checker.weights import ModelConfig
+from compact_proofs.checker.arith import Interval, down, lower_product
+from compact_proofs.checker.io.certificate import binary64, fields
+from compact_proofs.checker.errors import Rejected, Unusable
+from compact_proofs.checker.tables import Tables
+from compact_proofs.checker.io.weights import ModelConfig
 
 RULES_USED = ("margin_decomposition", "exp_enclosure", "round_outward", "ival_add", "ival_sub",
               "ival_mul", "ival_sum", "softmax_shift", "min_of_sum", "cubic_output_split", "cubic_mixture",
