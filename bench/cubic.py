@@ -33,7 +33,7 @@ def main() -> None:
             result = check(out)
             verify_s.append(result.seconds)
             print(f"{weights.name:24s} prove {prove_s[-1]:6.2f} s  verify {verify_s[-1]:6.2f} s  "
-                  f"bound {float(result.bound or 0):.4f}  {result.verdict}  flops {result.flops:.3g}")
+                  f"bound {float(result.bound or 0):.4f}  {result.verdict}  ops {result.operations:.3g}")
     print(f"K={args.k}: prove mean {statistics.mean(prove_s):.2f} s, verify mean {statistics.mean(verify_s):.2f} s "
           f"over {len(prove_s)} models")
     if args.k == 4:

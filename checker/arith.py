@@ -11,6 +11,9 @@ Two kinds of number carry every kernel quantity:
 
 Every number that enters an ``Interval`` comes from an exact value (a dyadic rational, or an
 exact arb endpoint) rounded outward, never from a float parse of a decimal.
+
+Every operation here records its work in ``checker.cost`` (rounded operations in ``down``/``up``,
+the rest where it happens); rules compute through these functions, so their cost is counted.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from fractions import Fraction
 import numpy as np
 from flint import arb, ctx
 
+from compact_proofs.checker import cost
 from compact_proofs.checker.errors import Rejected
 
 PREC = 128  # bits of every arb computation in the kernel
@@ -85,6 +89,7 @@ class Interval:
         """Enclose a list of arb balls (row-major) by their outward-rounded endpoints."""
         lo = np.array([float_below(b) for b in balls], dtype=np.float64).reshape(shape)
         hi = np.array([float_above(b) for b in balls], dtype=np.float64).reshape(shape)
+        cost.add("arb", 2 * len(balls))  # an exact comparison per endpoint
         return Interval(lo, hi)
 
     def transpose(self, axes: tuple[int, ...]) -> "Interval":
@@ -101,28 +106,85 @@ class Interval:
 
     def __mul__(self, other: "Interval") -> "Interval":
         corners = (self.lo * other.lo, self.lo * other.hi, self.hi * other.lo, self.hi * other.hi)
-        lo = np.minimum(np.minimum(corners[0], corners[1]), np.minimum(corners[2], corners[3]))
-        hi = np.maximum(np.maximum(corners[0], corners[1]), np.maximum(corners[2], corners[3]))
+        cost.add("float", 4 * corners[0].size)
+        lo = minimum(minimum(corners[0], corners[1]), minimum(corners[2], corners[3]))
+        hi = maximum(maximum(corners[0], corners[1]), maximum(corners[2], corners[3]))
         return Interval(down(lo), up(hi))
 
 
 def down(values: np.ndarray) -> np.ndarray:
     """One float step toward -inf: applied to the result of one IEEE operation, a lower bound of
-    the exact result (``round_outward``)."""
+    the exact result (``round_outward``). Counted as one rounded operation per element."""
+    cost.add("rounded", np.size(values))
     return np.nextafter(values, _DOWN)
 
 
 def up(values: np.ndarray) -> np.ndarray:
     """One float step toward +inf: an upper bound of the exact result (``round_outward``)."""
+    cost.add("rounded", np.size(values))
     return np.nextafter(values, _UP)
+
+
+def floats(values: np.ndarray) -> np.ndarray:
+    """``values``, the result of one IEEE operation per element used as computed (not rounded
+    outward; its error is bounded by the caller's rule): counted, returned unchanged."""
+    cost.add("float", np.size(values))
+    return values
+
+
+def minimum(a, b) -> np.ndarray:
+    """Elementwise min (exact on floats), counted as comparisons."""
+    result = np.minimum(a, b)
+    cost.add("compare", np.size(result))
+    return result
+
+
+def maximum(a, b) -> np.ndarray:
+    """Elementwise max (exact on floats), counted as comparisons."""
+    result = np.maximum(a, b)
+    cost.add("compare", np.size(result))
+    return result
+
+
+def select(condition: np.ndarray, a, b) -> np.ndarray:
+    """``np.where(condition, a, b)`` (exact), counted as one comparison per element."""
+    result = np.where(condition, a, b)
+    cost.add("compare", np.size(result))
+    return result
+
+
+def lowest(values: np.ndarray, axis) -> np.ndarray:
+    """The minimum along ``axis`` (exact), counted as a reduction."""
+    result = np.min(values, axis=axis)
+    cost.reduction(np.size(values), np.size(values) // max(1, np.size(result)))
+    return result
+
+
+def highest(values: np.ndarray, axis) -> np.ndarray:
+    """The maximum along ``axis`` (exact), counted as a reduction."""
+    result = np.max(values, axis=axis)
+    cost.reduction(np.size(values), np.size(values) // max(1, np.size(result)))
+    return result
+
+
+def sort_last(values: np.ndarray) -> np.ndarray:
+    """``values`` sorted along the last axis (exact), counted as a sort."""
+    cost.sort(np.size(values), values.shape[-1] if values.ndim else 1)
+    return np.sort(values, axis=-1)
+
+
+def count_above(values: np.ndarray, threshold) -> int:
+    """The number of entries with ``values > threshold`` (exact comparisons), counted."""
+    cost.add("compare", 2 * np.size(values))
+    return int(np.count_nonzero(values > threshold))
 
 
 def lower_product(weight: Interval, lower: np.ndarray) -> np.ndarray:
     """A lower bound of w * x for every w enclosed by ``weight`` whose true value is positive and
     every x >= ``lower`` (``ival_mul`` on the lower side: w * x >= w * lower, which is linear in
     w on [max(lo, 0), hi] and so at least its smaller end value)."""
-    w_lo = np.maximum(weight.lo, 0.0)
-    return down(np.minimum(w_lo * lower, weight.hi * lower))
+    w_lo = maximum(weight.lo, 0.0)
+    return down(minimum(floats(w_lo * lower), floats(weight.hi * lower)))
 
 
 def float_at_least(x: Fraction) -> float:

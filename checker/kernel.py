@@ -15,7 +15,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Callable
 
-from compact_proofs.checker import arith
+from compact_proofs.checker import arith, cost
 from compact_proofs.checker.proofs import brute_force, cubic
 from compact_proofs.checker.io.certificate import Certificate, fields, read_certificate
 from compact_proofs.checker.errors import Rejected, Unusable
@@ -29,32 +29,32 @@ _KEY = object()
 
 class Fact:
     """A proved statement: at least ``count`` of the ``total`` inputs of the model with
-    ``digest`` are correct, by the listed rules. Constructed only by ``prove``."""
+    ``digest`` are correct, by the listed rules. ``cost`` is the work the check performed, by
+    proof rule and kind (``checker.cost``). Constructed only by ``prove``."""
 
-    __slots__ = ("digest", "count", "total", "rules", "flops")
+    __slots__ = ("digest", "count", "total", "rules", "cost")
 
-    def __init__(self, key: object, digest: str, count: int, total: int, rules: tuple[str, ...], flops: int):
+    def __init__(self, key: object, digest: str, count: int, total: int, rules: tuple[str, ...],
+                 cost: dict[str, dict[str, int]]):
         if key is not _KEY:
             raise TypeError("a Fact is made only by the kernel's rules")
-        self.digest, self.count, self.total, self.rules, self.flops = digest, count, total, rules, flops
+        self.digest, self.count, self.total, self.rules, self.cost = digest, count, total, rules, cost
 
     @property
     def bound(self) -> Fraction:
         return Fraction(self.count, self.total)
 
 
-def _brute_force(cert: Certificate, model: Model, jobs: int, progress: Progress | None) -> tuple[int, tuple, int]:
+def _brute_force(cert: Certificate, model: Model, jobs: int, progress: Progress | None) -> tuple[int, tuple]:
     fields(cert.proof, {"rule"}, str(cert.path), "proof")
-    tables = Tables(model)
-    count = brute_force.count_correct(tables, jobs=jobs, progress=progress)
-    return count, brute_force.RULES_USED, brute_force.flop_count(tables)
+    count = brute_force.count_correct(Tables(model), jobs=jobs, progress=progress)
+    return count, brute_force.RULES_USED
 
 
-def _cubic(cert: Certificate, model: Model, jobs: int, progress: Progress | None) -> tuple[int, tuple, int]:
+def _cubic(cert: Certificate, model: Model, jobs: int, progress: Progress | None) -> tuple[int, tuple]:
     cases = cubic.read_cases(cert.proof, model.config, str(cert.path))
-    tables = Tables(model)
-    count, flops = cubic.check_cases(tables, cases, progress=progress)
-    return count, cubic.RULES_USED, flops
+    count = cubic.check_cases(Tables(model), cases, progress=progress)
+    return count, cubic.RULES_USED
 
 
 PROOF_RULES = {"brute_force": _brute_force, "cubic": _cubic}
@@ -72,11 +72,12 @@ def prove(cert: Certificate, model: Model, jobs: int = 1, progress: Progress | N
         raise Unusable(f"{cert.path}: unknown proof rule {cert.proof['rule']!r} "
                        f"(this kernel knows {', '.join(sorted(PROOF_RULES))})")
     arith.self_test()
-    count, rules, flops = rule(cert, model, jobs, progress)
+    with cost.metered() as meter:
+        count, rules = rule(cert, model, jobs, progress)
     total = model.config.d_vocab ** model.config.n_ctx
     if not 0 <= count <= total:
         raise Rejected(f"{cert.path}: internal count {count} out of range")  # cannot happen; fail closed
-    return Fact(_KEY, model.digest, count, total, rules, flops)
+    return Fact(_KEY, model.digest, count, total, rules, {cert.proof["rule"]: dict(meter.counts)})
 
 
 def check(path: str | Path, weights: str | Path | None = None, jobs: int = 1,
@@ -89,7 +90,7 @@ def check(path: str | Path, weights: str | Path | None = None, jobs: int = 1,
         result.claimed, result.model_digest, result.strategy = cert.claimed, cert.digest, cert.strategy
         model = load_model(weights if weights is not None else cert.weights)
         fact = prove(cert, model, jobs=jobs, progress=progress)
-        result.rules, result.flops = list(fact.rules), fact.flops
+        result.rules, result.cost = list(fact.rules), fact.cost
         if fact.bound < cert.claimed:
             raise Rejected(f"proved {fact.count}/{fact.total} inputs correct, fewer than the claimed "
                            f"{cert.claimed}")

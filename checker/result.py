@@ -15,7 +15,8 @@ class Result:
 
     ``bound`` is the accuracy lower bound the kernel proved (None unless verified); ``claimed``
     is the certificate's own claim (None if it could not be read). ``rules`` lists the kernel
-    rules the check applied; ``flops`` counts the arithmetic operations it did."""
+    rules the check applied; ``cost`` is the work it performed, by proof rule and kind of
+    operation (``checker.cost``), and ``operations`` its total: the proof's checked length."""
 
     path: str
     verdict: str
@@ -25,8 +26,12 @@ class Result:
     model_digest: str | None = None
     strategy: str | None = None
     seconds: float = 0.0
-    flops: int = 0
+    cost: dict[str, dict[str, int]] = field(default_factory=dict)
     rules: list[str] = field(default_factory=list)
+
+    @property
+    def operations(self) -> int:
+        return sum(n for counts in self.cost.values() for kind, n in counts.items() if kind != "madd")
 
     @property
     def exit_code(self) -> int:

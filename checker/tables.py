@@ -25,7 +25,8 @@ from functools import cached_property
 import numpy as np
 from flint import arb, fmpz_mat
 
-from compact_proofs.checker.arith import Interval, exact_arb, workprec
+from compact_proofs.checker import cost
+from compact_proofs.checker.arith import Interval, exact_arb, floats, highest, workprec
 from compact_proofs.checker.io.weights import Model
 
 
@@ -49,12 +50,21 @@ class Dyadic:
         return Dyadic(fmpz_mat(rows), shift)
 
     def __matmul__(self, other: "Dyadic") -> "Dyadic":
+        """The exact product (counted: rows * inner * cols multiply-adds)."""
+        cost.exact_products(self.ints.nrows() * self.ints.ncols() * other.ints.ncols(), self.bits, other.bits)
         return Dyadic(self.ints * other.ints, self.shift + other.shift)
 
     def __add__(self, other: "Dyadic") -> "Dyadic":
+        """The exact sum (counted: one multiply-add per entry, the scaling to a common shift)."""
         shift = max(self.shift, other.shift)
+        cost.exact_products(self.ints.nrows() * self.ints.ncols(), max(self.bits, other.bits), shift + 1)
         return Dyadic(self.ints * (1 << (shift - self.shift)) + other.ints * (1 << (shift - other.shift)),
                       shift)
+
+    @property
+    def bits(self) -> int:
+        """The largest bit length of an entry (for the cost counter)."""
+        return max((abs(x).bit_length() for x in self.ints.entries()), default=0)
 
     @property
     def T(self) -> "Dyadic":
@@ -128,12 +138,13 @@ def _exp_rows(table: Dyadic, d_head: int) -> Interval:
     """Enclose exp(table[r, c] / sqrt(d_head) - shift_r) for every entry; shift_r is any float
     (chosen near the row's largest scaled entry: a constant per row cancels in softmax)."""
     ints = table.ints_array()
-    approx = Interval.from_dyadic(ints, table.shift).hi / float(np.sqrt(d_head))
-    shifts = approx.max(axis=1)
+    approx = floats(Interval.from_dyadic(ints, table.shift).hi / float(np.sqrt(d_head)))
+    shifts = highest(approx, 1)
     balls = []
     with workprec():
         inv_sqrt = 1 / arb(d_head).sqrt()
         for r, row in enumerate(ints.tolist()):
             shift = arb(float(shifts[r]))
             balls.extend((exact_arb(v, table.shift) * inv_sqrt - shift).exp() for v in row)
+    cost.add("arb", 2 + 5 * ints.size)  # the sqrt; per entry the dyadic, *, -, exp
     return Interval.from_balls(balls, ints.shape)

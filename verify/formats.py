@@ -62,12 +62,13 @@ def one_line(text: str) -> str:
 
 def render_text(results: list[Result], env: dict) -> str:
     """A column-aligned table, one row per certificate (one line each), then the summary line."""
-    rows = [("path", "model", "strategy", "claimed", "proved", "verdict", "seconds", "reason")]
+    rows = [("path", "model", "strategy", "claimed", "proved", "verdict", "seconds", "ops", "reason")]
     for r in results:
         rows.append((one_line(r.path), (r.model_digest or "-")[7:19], one_line(r.strategy or "-"),
                      f"{float(r.claimed):.6f}" if r.claimed is not None else "-",
                      f"{float(r.bound):.6f}" if r.bound is not None else "-",
-                     r.verdict, f"{r.seconds:.2f}", one_line(r.reason)))
+                     r.verdict, f"{r.seconds:.2f}", f"{r.operations:.3g}" if r.cost else "-",
+                     one_line(r.reason)))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row[:-1], widths)) + "  " + row[-1] for row in rows]
     lines.append(summary_line(results))
@@ -79,7 +80,8 @@ def result_dict(r: Result) -> dict:
     return {"path": r.path, "verdict": r.verdict, "bound": fraction_text(r.bound),
             "bound_decimal": None if r.bound is None else float(r.bound),
             "claimed": fraction_text(r.claimed), "model_digest": r.model_digest, "strategy": r.strategy,
-            "reason": r.reason, "seconds": round(r.seconds, 3), "flops": r.flops, "rules": r.rules}
+            "reason": r.reason, "seconds": round(r.seconds, 3), "operations": r.operations, "cost": r.cost,
+            "rules": r.rules}
 
 
 def result_from_dict(d: dict) -> Result:
@@ -88,7 +90,7 @@ def result_from_dict(d: dict) -> Result:
         return None if x is None else Fraction(x)
     return Result(path=d["path"], verdict=d["verdict"], reason=d["reason"], claimed=frac(d["claimed"]),
                   bound=frac(d["bound"]), model_digest=d["model_digest"], strategy=d["strategy"],
-                  seconds=d["seconds"], flops=d["flops"], rules=list(d["rules"]))
+                  seconds=d["seconds"], cost=d["cost"], rules=list(d["rules"]))
 
 
 def render_json(results: list[Result], env: dict) -> str:

@@ -35,7 +35,9 @@ from typing import Callable
 
 import numpy as np
 
-from compact_proofs.checker.arith import UNIT_ROUNDOFF, Interval, float_at_least, up
+from compact_proofs.checker import cost
+from compact_proofs.checker.arith import (UNIT_ROUNDOFF, Interval, count_above, float_at_least, floats, highest,
+                                          maximum, up)
 from compact_proofs.checker.errors import Rejected
 from compact_proofs.checker.tables import Tables
 
@@ -63,9 +65,9 @@ def query_tables(tables: Tables, q: int) -> QueryTables:
     A = (Interval(weights.lo[:, :, None], weights.hi[:, :, None]) * values).transpose((1, 0, 2))  # [i, t, j]
     if not (np.all(np.isfinite(A.lo)) and np.all(np.isfinite(A.hi))):
         raise Rejected("a brute-force table entry is not finite")
-    width = np.max(up(A.hi - A.lo), axis=-1)
-    magnitude = np.max(np.abs(A.lo), axis=-1)
-    if K * float(np.max(magnitude)) >= 2.0**1000:  # then no partial sum can overflow (fl_sum_error's premise)
+    width = highest(up(A.hi - A.lo), -1)
+    magnitude = highest(floats(np.abs(A.lo)), -1)
+    if K * float(highest(magnitude, None)) >= 2.0**1000:  # then no partial sum can overflow (fl_sum_error's premise)
         raise Rejected("brute-force table entries too large for overflow-free binary64 sums")
     gamma = float_at_least((1 + UNIT_ROUNDOFF) ** (K - 1) - 1)
     twice = float_at_least(2 * (1 + UNIT_ROUNDOFF))
@@ -85,7 +87,7 @@ def count_correct_for_query(qt: QueryTables) -> int:
     for prefix in itertools.product(range(V), repeat=head):
         partial, bound = None, qt.theta[K - 1, qt.q]
         for i, t in enumerate(prefix):
-            partial = qt.lo[i, t] if partial is None else partial + qt.lo[i, t]
+            partial = qt.lo[i, t] if partial is None else floats(partial + qt.lo[i, t])
             bound = up(bound + qt.theta[i, t])
         prefix_max = max(prefix + (qt.q,))
         for start in range(0, V, block):
@@ -95,22 +97,25 @@ def count_correct_for_query(qt: QueryTables) -> int:
                 index = [None] * vec
                 index[axis] = slice(start, stop) if axis == 0 else slice(None)
                 term = qt.lo[head + axis][tuple(index) + (slice(None),)]
-                total = term if total is None else total + term
+                total = term if total is None else floats(total + term)
                 threshold = up(threshold + qt.theta[head + axis][tuple(index)])
-                top = np.maximum(top, grids[axis][(slice(start, stop),) + (slice(None),) * (vec - 1)])
-            total = total + qt.lo[K - 1, qt.q]
+                top = maximum(top, grids[axis][(slice(start, stop),) + (slice(None),) * (vec - 1)])
+            total = floats(total + qt.lo[K - 1, qt.q])  # a new array: the tables are never written
             x = np.take_along_axis(total, top[..., None], axis=-1)[..., 0]
             np.put_along_axis(total, top[..., None], -np.inf, axis=-1)
-            d = x - np.max(total, axis=-1)
-            count += int(np.count_nonzero(d > threshold))
+            d = floats(x - highest(total, -1))
+            count += count_above(d, threshold)
     return count
 
 
 _WORKER_TABLES: Tables | None = None
 
 
-def _worker(q: int) -> int:
-    return count_correct_for_query(query_tables(_WORKER_TABLES, q))
+def _worker(q: int) -> tuple[int, dict[str, int]]:
+    """One query in a worker process: its count and the work it counted."""
+    with cost.metered() as meter:
+        count = count_correct_for_query(query_tables(_WORKER_TABLES, q))
+    return count, meter.counts
 
 
 def count_correct(tables: Tables, jobs: int = 1, progress: Callable[[int, int], None] | None = None) -> int:
@@ -121,15 +126,17 @@ def count_correct(tables: Tables, jobs: int = 1, progress: Callable[[int, int], 
     _ = (tables.tok_weight, tables.pos_weight, tables.EVOU, tables.PVOU, tables.EUPU)  # once, before fork
     total, done = 0, 0
     if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        results = (count_correct_for_query(query_tables(tables, q)) for q in range(V))
+        results = ((count_correct_for_query(query_tables(tables, q)), None) for q in range(V))
         pool = None
     else:
         _WORKER_TABLES = tables
         pool = multiprocessing.get_context("fork").Pool(min(jobs, os.cpu_count() or 1))
         results = pool.imap_unordered(_worker, range(V))
     try:
-        for n in results:
+        for n, counts in results:
             total += n
+            if counts is not None:
+                cost.merge(counts)
             done += 1
             if progress:
                 progress(done, V)
@@ -138,9 +145,3 @@ def count_correct(tables: Tables, jobs: int = 1, progress: Callable[[int, int], 
             pool.terminate()
             _WORKER_TABLES = None
     return total
-
-
-def flop_count(tables: Tables) -> int:
-    """Elementwise float operations of the check: about 8 per (input, output) pair."""
-    c = tables.config
-    return 8 * c.d_vocab ** c.n_ctx * c.d_vocab_out

@@ -35,7 +35,7 @@ def results() -> list[Result]:
     return [
         Result("certificates/brute_force/k4-seed50.json", VERIFIED, "proved 16777000/16777216",
                claimed=Fraction(99, 100), bound=Fraction(16777000, 16777216), model_digest=digest,
-               strategy="brute_force", seconds=12.3456, flops=10**9, rules=["brute_force.count"]),
+               strategy="brute_force", seconds=12.3456, cost={"brute_force": {"rounded": 10**9, "float": 0, "compare": 0, "madd": 5, "limb": 5, "arb": 0}}, rules=["brute_force.count"]),
         Result("certificates/cubic/k4:seed1,x.json", VERIFIED, "proved 3/4", claimed=Fraction(1, 2),
                bound=Fraction(3, 4), model_digest=digest, strategy="cubic", seconds=0.5),
         Result(ODD_PATH, REJECTED, ODD_REASON, claimed=Fraction(9, 10), model_digest=digest, strategy="cubic",
