@@ -13,7 +13,7 @@ from safetensors.numpy import save_file
 
 from compact_proofs.checker.errors import Unusable
 from compact_proofs.checker.io.weights import (MAX_WEIGHT_FILE_BYTES, SAFETENSORS_FORMAT, ModelConfig, load_model,
-                             model_digest, tensor_shapes, validate)
+                                               load_state_dict, model_digest, tensor_shapes, validate)
 from tests.checker.test_torch_pickle import G, Call, encode_state_dict, tensor, write_pt
 from compact_proofs.training.export import save_model
 
@@ -33,7 +33,7 @@ def weights(config: ModelConfig = TINY, seed: int = 0) -> dict[str, np.ndarray]:
 
 
 def with_buffers(tensors: dict[str, np.ndarray], config: ModelConfig = TINY) -> dict[str, np.ndarray]:
-    """``tensors`` plus the TransformerLens buffers the loader must ignore."""
+    """``tensors`` plus the TransformerLens buffers the loader must set aside."""
     return {**tensors, "blocks.0.attn.mask": np.tril(np.ones((config.n_ctx,) * 2, bool)),
             "blocks.0.attn.IGNORE": np.array(-1e5, np.float32)}
 
@@ -48,7 +48,7 @@ def write_st(path: Path, tensors: dict[str, np.ndarray], config: str | None = No
              metadata: dict[str, str] | None = None) -> Path:
     """Write ``tensors`` to safetensors as given (unvalidated), config JSON in the metadata."""
     meta = {"format": SAFETENSORS_FORMAT, "config": config or config_json()} if metadata is None else metadata
-    save_file({k: np.ascontiguousarray(v) for k, v in tensors.items()}, str(path), metadata=meta or None)
+    save_file({k: np.array(v, order="C") for k, v in tensors.items()}, str(path), metadata=meta or None)
     return path
 
 
@@ -295,3 +295,93 @@ def test_refuses_a_bad_sidecar_config(tmp_path, text, fragment):
     with pytest.raises(Unusable) as info:
         load_model(path)
     assert str(sidecar) in str(info.value) and fragment in str(info.value)
+
+
+# ---- the TransformerLens buffers: alike in both readers ------------------------------------
+
+def write_either(path: Path, tensors: dict[str, np.ndarray]) -> Path:
+    """``tensors`` as TransformerLens writes them: a bare safetensors file or a torch ``.pt``."""
+    return write_st(path, tensors, metadata={}) if path.suffix == ".safetensors" else write_tl(path, tensors)
+
+
+CAUSAL = np.tril(np.ones((TINY.n_ctx,) * 2, bool))
+
+
+@pytest.mark.parametrize("suffix", [".safetensors", ".pt"])
+@pytest.mark.parametrize("mask, ignore", [
+    (CAUSAL, np.array(-np.inf, np.float32)),               # TransformerLens 2
+    (np.zeros((0, 0), bool), np.array(-np.inf, np.float32)),  # TransformerLens 3: built at run time
+    (CAUSAL.astype(np.float32), np.array(-1e5, np.float64)),  # any dtype, IGNORE any scalar
+    (CAUSAL.astype(np.int64), np.array(7.0, np.float16)),
+    (None, None),
+], ids=["bool", "empty", "float", "int", "absent"])
+def test_accepts_the_buffers_that_agree_with_the_kernel(tmp_path, suffix, mask, ignore):
+    tensors = weights()
+    buffers = {k: v for k, v in (("blocks.0.attn.mask", mask), ("blocks.0.attn.IGNORE", ignore)) if v is not None}
+    model = load_model(write_either(tmp_path / f"m{suffix}", {**tensors, **buffers}))
+    assert model.digest == validate(TINY, tensors, "x").digest and model.config_source == "shapes"
+    assert sorted(model.tensors) == sorted(tensor_shapes(TINY))
+
+
+@pytest.mark.parametrize("suffix", [".safetensors", ".pt"])
+@pytest.mark.parametrize("buffer, value, fragment", [
+    ("blocks.0.attn.mask", np.ones((3, 3), bool), "neither empty nor the causal mask of n_ctx=3"),
+    ("blocks.0.attn.mask", np.tril(np.ones((4, 4), bool)), "(shape (4, 4)) is neither empty nor the causal"),
+    ("blocks.0.attn.mask", np.tril(np.ones((3, 3), np.float32)) * 2, "neither empty nor the causal mask"),
+    ("blocks.0.attn.mask", np.eye(3, dtype=bool), "only causal attention is supported"),
+    ("blocks.0.attn.IGNORE", np.full((1,), -1e5, np.float32), "has shape (1,), expected a scalar"),
+], ids=["bidirectional", "size", "values", "diagonal", "ignore-shape"])
+def test_refuses_buffers_that_disagree(tmp_path, suffix, buffer, value, fragment):
+    refused(write_either(tmp_path / f"m{suffix}", {**weights(), buffer: value}), f"buffer {buffer}", fragment)
+
+
+def test_only_the_two_buffer_names_are_set_aside(tmp_path):
+    tensors = {**weights(), "unembed.mask": np.ones(5, bool)}
+    refused(write_tl(tmp_path / "m.pt", tensors), "unexpected tensors ['unembed.mask']")
+
+
+# ---- config sources: TransformerLens sidecars and in-memory state dicts ----------------------
+
+TL_CONFIG = {**{k: getattr(TINY, k) for k in ("n_ctx", "d_vocab", "d_vocab_out", "d_model", "d_head")},
+             "n_heads": 1, "n_layers": 1, "attn_only": True, "normalization_type": None,
+             "positional_embedding_type": "standard", "attention_dir": "causal", "use_attn_scale": True,
+             "attn_scale": 2 ** 0.5, "d_mlp": 16, "act_fn": None, "seed": 0, "device": "cpu"}
+
+
+@pytest.mark.parametrize("suffix", [".safetensors", ".pt"])
+def test_a_transformer_lens_sidecar_gives_the_same_digest(tmp_path, suffix):
+    tensors = with_buffers(weights())
+    path = write_either(tmp_path / f"m{suffix}", tensors)
+    Path(str(path) + ".config.json").write_text(json.dumps(TL_CONFIG))
+    model = load_model(path)
+    assert model.config == TINY and model.config_source == "sidecar:transformer_lens"
+    assert model.digest == validate(TINY, weights(), "x").digest
+
+
+def test_a_transformer_lens_sidecar_that_disagrees_with_the_shapes(tmp_path):
+    path = write_tl(tmp_path / "m.pt", weights())
+    Path(str(path) + ".config.json").write_text(json.dumps({**TL_CONFIG, "d_model": 8}))
+    refused(path, "tensor embed.W_E has shape (6, 4), expected (6, 8)")
+
+
+def test_in_memory_state_dicts_are_validated_like_files(tmp_path):
+    tensors = with_buffers(weights())
+    digest = save_model(tmp_path / "m.safetensors", TINY, weights()).digest
+    for config, source in [(None, "shapes"), (TINY, "argument"), (TINY.to_dict(), "argument"),
+                           (TL_CONFIG, "argument:transformer_lens")]:
+        model = load_state_dict(tensors, config)
+        assert (model.digest, model.config_source, model.source) == (digest, source, "<state dict>")
+    with pytest.raises(Unusable, match=r"^<state dict>: bias blocks.0.attn.b_Q is non-zero"):
+        load_state_dict(broken("bias"), TINY)
+    with pytest.raises(Unusable, match=r"^<state dict>: tensor embed.W_E is a list, not a numpy array"):
+        load_state_dict({**weights(), "embed.W_E": [[0.0] * 4] * 6}, TINY)
+    with pytest.raises(Unusable, match=r"^<state dict>: buffer blocks.0.attn.mask is a list, not a numpy array"):
+        load_state_dict({**weights(), "blocks.0.attn.mask": [[True]]}, TINY)
+    with pytest.raises(Unusable, match=r"unsupported architecture: a key of type int \(key 3\)"):
+        load_state_dict({**weights(), 3: np.zeros(1, np.float32)}, TINY)
+    with pytest.raises(Unusable, match=r"^<state dict>: a state dict must be a mapping"):
+        load_state_dict([("embed.W_E", np.zeros((6, 4), np.float32))])
+    with pytest.raises(Unusable, match=r"^<state dict>: cannot infer the model config"):
+        load_state_dict({"embed.W_E": "not an array"})
+    with pytest.raises(Unusable, match=r"n_ctx must be an integer in \[1, 4096\]"):
+        load_state_dict(tensors, ModelConfig(n_ctx=0, d_vocab=6, d_vocab_out=5, d_model=4, d_head=2))
