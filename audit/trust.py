@@ -2,12 +2,14 @@
 
 For one certificate it names the format and kernel versions, the model digest, the proof rule,
 every kernel rule the check applied with its claim (``checker.rulebook.RULES``) and its Lean
-mirror (a theorem of the same name in ``lean/*.lean``), and the assumptions the kernel does not
-prove but relies on: IEEE binary64 elementwise arithmetic in numpy, FLINT/arb, and CPython's
-correctly rounded conversions.
+mirror (a theorem of the same name in ``lean/*.lean``; installed, the .lean files ship as package
+data in ``compact_proofs/lean/``), and the assumptions the kernel does not prove but relies on:
+IEEE binary64 elementwise arithmetic in numpy, FLINT/arb, and CPython's correctly rounded
+conversions.
 
-A rule the kernel applied but the rulebook does not state is a gap in the argument: the report
-lists it under ``problems`` and the audit fails. A rule with no Lean theorem yet is a warning.
+A rule the kernel applied but the rulebook does not state, or whose Lean theorem is not found
+(the whole mirror may be missing, as in an installation without the .lean files), is a gap in
+the argument: the report lists it under ``problems`` and the audit fails.
 """
 
 from __future__ import annotations
@@ -113,7 +115,7 @@ def trust_report(path: str | Path, result: Result, lean_dir: Path = LEAN_DIR) ->
         applied = list(RULES_BY_PROOF.get(proof_rule, ()))
         source = "not verified: the rules this proof rule would apply (RULES_USED)"
     theorems = lean_theorems(lean_dir)
-    rules, problems, warnings = [], [], []
+    rules, problems = [], []
     for name in applied:
         claim = RULES.get(name)
         where = theorems.get(name, [])
@@ -122,8 +124,11 @@ def trust_report(path: str | Path, result: Result, lean_dir: Path = LEAN_DIR) ->
         if claim is None:
             problems.append(f"rule {name!r} is applied by the kernel but not stated in checker.rulebook.RULES")
     missing_lean = [r["name"] for r in rules if not r["lean_found"]]
-    if missing_lean:
-        warnings.append(f"no Lean theorem found in {lean_dir} for {len(missing_lean)} of {len(rules)} rules: "
+    if not theorems:
+        problems.append(f"the Lean mirror is missing: no theorems in {lean_dir}/*.lean, so no rule's Lean "
+                        "theorem can be shown (reinstall compact-proofs, or run from the repository)")
+    elif missing_lean:
+        problems.append(f"no Lean theorem found in {lean_dir} for {len(missing_lean)} of {len(rules)} rules: "
                         + ", ".join(missing_lean))
     if not self_test_ok:
         problems.append("the kernel's float64 start-up self-test fails on this machine")
@@ -145,7 +150,6 @@ def trust_report(path: str | Path, result: Result, lean_dir: Path = LEAN_DIR) ->
         "environment": env,
         "lean_dir": str(lean_dir),
         "problems": problems,
-        "warnings": warnings,
     }
 
 
@@ -180,6 +184,4 @@ def render_trust(report: dict) -> str:
         lines.append(f"      {a['status']}; checked by: {a['checked_by']}" + (f"; {versions}" if versions else ""))
     for p in report["problems"]:
         lines.append(f"PROBLEM: {p}")
-    for w in report["warnings"]:
-        lines.append(f"warning: {w}")
     return "\n".join(lines) + "\n"

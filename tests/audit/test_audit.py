@@ -70,6 +70,17 @@ def test_trust_report_flags_a_rule_missing_from_the_rulebook(zoo):
     assert any("made_up_rule" in p for p in report["problems"])
 
 
+def test_trust_report_fails_loudly_without_the_lean_mirror(zoo, tmp_path):
+    result = check(zoo["cubic"])
+    report = trust.trust_report(zoo["cubic"], result, lean_dir=tmp_path / "absent")
+    assert [p for p in report["problems"] if "the Lean mirror is missing" in p] == report["problems"] != []
+    assert "PROBLEM: the Lean mirror is missing" in trust.render_trust(report)
+    (tmp_path / "Partial.lean").write_text("theorem round_outward : True := trivial\n")
+    problems = trust.trust_report(zoo["cubic"], result, lean_dir=tmp_path)["problems"]
+    assert len(problems) == 1 and "no Lean theorem found" in problems[0] and "cubic_count" in problems[0]
+    assert "round_outward" not in problems[0].split(": ", 1)[1]
+
+
 def test_lean_scanner_finds_namespaced_theorems(tmp_path):
     (tmp_path / "A.lean").write_text("namespace X\ntheorem X.round_outward : True := trivial\n"
                                      "  protected theorem ival_add {a : Nat} : True := trivial\n-- theorem fake\n")
