@@ -1,16 +1,22 @@
 """The shipped zoo in models/: complete, loadable by the checker under the digests its cards
-name, and its K=4 exact counts re-derivable."""
+name, and its K=4 exact counts re-derivable; `compact-proofs zoo` never writes into the
+installation (tests/test_installed.py runs it from an installed wheel)."""
 
 import json
+import sysconfig
+from pathlib import Path
 
 import pytest
+
+import compact_proofs
 
 from compact_proofs.checker.io.weights import load_model
 from compact_proofs.training.accuracy import exact_accuracy
 from compact_proofs.training.model import max_of_k_config, to_tensors
 from compact_proofs.training.train import train
-from compact_proofs.training.zoo import ZOO_DIR, ZOO_KS, ZOO_SEEDS
+from compact_proofs.training.zoo import ZOO_KS, ZOO_SEEDS, main as zoo_main
 
+ZOO_DIR = Path(__file__).resolve().parents[2] / "models"
 ZOO = [(k, seed) for k in ZOO_KS for seed in ZOO_SEEDS]
 
 
@@ -42,6 +48,13 @@ def test_k4_exact_count_rederived():
     c = card(4, ZOO_SEEDS[0])
     record = exact_accuracy(load_model(ZOO_DIR / "k4" / c["weights"]).tensors)
     assert (record["correct"], record["near_ties"]) == (c["accuracy"]["correct"], c["accuracy"]["near_ties"])
+
+
+@pytest.mark.parametrize("inside", [Path(compact_proofs.__file__).parent / "models",
+                                    Path(sysconfig.get_paths()["purelib"]) / "models"], ids=["package", "site-packages"])
+def test_zoo_refuses_to_write_inside_the_installation(inside, capsys):
+    assert zoo_main(["--k", "4", "--seeds", "50", "--out", str(inside)]) == 2
+    assert "is inside the installation" in capsys.readouterr().err and not inside.exists()
 
 
 @pytest.mark.slow
