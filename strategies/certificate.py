@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from fractions import Fraction
 from pathlib import Path
 
@@ -15,8 +16,15 @@ from compact_proofs.checker.io.weights import Model
 def envelope(model: Model, weights: Path, certificate: Path, claimed: Fraction, strategy: str,
              parameters: dict, proof: dict) -> dict:
     """The full certificate for ``model`` whose weights live at ``weights``; the path stored is
-    relative to where the certificate will be written."""
+    relative to where the certificate will be written. Where the model's config came from is
+    recorded as ``strategy.parameters.config_source``; a config inferred from the tensor shapes
+    is also said on stderr, since the file stated no architecture."""
     c = model.config
+    if model.config_source == "shapes":
+        print(f"note: {model.source}: no model config given, so it is inferred from the tensor shapes: n_ctx "
+              f"{c.n_ctx}, d_vocab {c.d_vocab}, d_vocab_out {c.d_vocab_out}, d_model {c.d_model}, d_head {c.d_head}, "
+              "one causal attention head scaled by 1/sqrt(d_head) (state it in a <weights>.config.json beside "
+              "the weights, e.g. a TransformerLens cfg.to_dict())", file=sys.stderr)
     return {
         "format": FORMAT_NAME,
         "version": f"{FORMAT_VERSION[0]}.{FORMAT_VERSION[1]}",
@@ -24,7 +32,7 @@ def envelope(model: Model, weights: Path, certificate: Path, claimed: Fraction, 
                   "weights": os.path.relpath(weights, certificate.parent)},
         "task": {"name": "max_of_k", "k": c.n_ctx, "d_vocab": c.d_vocab},
         "claim": {"accuracy_at_least": f"{claimed.numerator}/{claimed.denominator}"},
-        "strategy": {"name": strategy, "parameters": parameters},
+        "strategy": {"name": strategy, "parameters": {**parameters, "config_source": model.config_source}},
         "producer": {"tool": "compact-proofs", "version": __version__},
         "proof": proof,
     }

@@ -11,6 +11,7 @@ import sys
 from fractions import Fraction
 from pathlib import Path
 
+from compact_proofs.checker.errors import CheckError
 from compact_proofs.checker.io.weights import load_model
 from compact_proofs.strategies import brute_force, cubic
 from compact_proofs.strategies.certificate import envelope, write
@@ -42,7 +43,9 @@ def zoo_jobs(models: Path, out: Path) -> list[tuple[Path, str, Path]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="compact-proofs prove", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("weights", nargs="?", type=Path, help="a .safetensors model")
+    parser.add_argument("weights", nargs="?", type=Path,
+                        help="a .safetensors or torch .pt model (its config: in the file, in <file>.config.json "
+                             "beside it, e.g. a TransformerLens cfg.to_dict(), or inferred from the shapes)")
     parser.add_argument("--strategy", choices=sorted(STRATEGIES),
                         help="the strategy (default cubic; with --zoo, only this strategy's certificates)")
     parser.add_argument("-o", "--output", type=Path, help="certificate path (with a single model)")
@@ -56,7 +59,11 @@ def main(argv: list[str] | None = None) -> int:
     else:
         parser.error("give WEIGHTS with -o OUTPUT, or --zoo MODELS")
     for n, (weights, strategy, out) in enumerate(jobs, 1):
-        row = prove_one(weights, strategy, out)
+        try:
+            row = prove_one(weights, strategy, out)
+        except CheckError as exc:  # an unusable model: its one-line reason, no traceback
+            print(f"compact-proofs prove: {exc}", file=sys.stderr)
+            return 2
         print(f"[{n}/{len(jobs)}] {strategy:11s} {weights}: claims {row['claimed']:.6f} "
               f"({row['seconds']:.2f} s) -> {out}", file=sys.stderr)
     return 0
