@@ -209,7 +209,8 @@ def _check_buffers(config: ModelConfig, raw: Mapping[str, np.ndarray], where: st
             raise Unusable(f"{where}: buffer {name} is a {type(raw[name]).__name__}, not a numpy array")
     mask = raw.get(MASK)
     causal = np.tril(np.ones((config.n_ctx, config.n_ctx), bool))
-    if mask is not None and mask.size and not (mask.shape == causal.shape and np.array_equal(mask, causal)):
+    if mask is not None and mask.size and not (mask.dtype.kind in "biuf" and mask.shape == causal.shape
+                                               and np.array_equal(mask, causal)):
         raise Unusable(f"{where}: buffer {MASK} (shape {mask.shape}) is neither empty nor the causal mask "
                        f"of n_ctx={config.n_ctx}; only causal attention is supported")
     if IGNORE in raw and raw[IGNORE].shape != ():
@@ -262,10 +263,10 @@ def _validate_with_sidecar(path: Path, raw: Mapping[str, np.ndarray]) -> Model:
     if sidecar.stat().st_size > 2**16:
         raise Unusable(f"{sidecar}: unreadable model config sidecar (over 64 KiB)")
     try:
-        text = json.loads(sidecar.read_text())
+        document = json.loads(sidecar.read_text())
     except (OSError, ValueError, RecursionError):
         raise Unusable(f"{sidecar}: unreadable model config sidecar") from None
-    config, kind = read_config(text, str(sidecar))
+    config, kind = read_config(document, str(sidecar))
     return validate(config, raw, str(path), "sidecar" + kind)
 
 

@@ -145,6 +145,15 @@ def test_refuses_what_the_kernel_does_not_model(changes, fragment):
     assert message.startswith("my.config.json: ") and "\n" not in message and fragment in message, message
 
 
+@pytest.mark.parametrize("name", sorted(tl.MUST_BE_OFF))
+def test_refuses_every_switch_that_is_on(name):
+    on = True if tl.MUST_BE_OFF[name] is False else 1
+    with pytest.raises(Unusable, match=rf"^c.json: unsupported TransformerLens config: {name}={on!r} "
+                                       rf"\(need {tl.MUST_BE_OFF[name]}\)$"):
+        read_config(dump(**{name: on}), "c.json")
+    assert read_config(dump(**{name: tl.MUST_BE_OFF[name]}), "c.json")[0] == TINY
+
+
 def test_a_refused_sidecar_is_named(tmp_path):
     shutil.copy(DATA / "v3.9" / "tiny.pt", tmp_path / "m.pt")
     sidecar = tmp_path / "m.pt.config.json"

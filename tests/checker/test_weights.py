@@ -377,6 +377,8 @@ def test_in_memory_state_dicts_are_validated_like_files(tmp_path):
         load_state_dict({**weights(), "embed.W_E": [[0.0] * 4] * 6}, TINY)
     with pytest.raises(Unusable, match=r"^<state dict>: buffer blocks.0.attn.mask is a list, not a numpy array"):
         load_state_dict({**weights(), "blocks.0.attn.mask": [[True]]}, TINY)
+    with pytest.raises(Unusable, match=r"buffer blocks.0.attn.mask \(shape \(3, 3\)\) is neither empty nor the"):
+        load_state_dict({**weights(), "blocks.0.attn.mask": CAUSAL.astype(object)}, TINY)
     with pytest.raises(Unusable, match=r"unsupported architecture: a key of type int \(key 3\)"):
         load_state_dict({**weights(), 3: np.zeros(1, np.float32)}, TINY)
     with pytest.raises(Unusable, match=r"^<state dict>: a state dict must be a mapping"):
