@@ -4,7 +4,7 @@
     model = compact_proofs.load_model("models/k4/seed50.safetensors")
     proof = compact_proofs.prove(model, strategy="cubic", out="k4-seed50.json")
     result = compact_proofs.verify("k4-seed50.json")
-    result.verdict, result.bound              # ('verified', Fraction(16473434, 16777216))
+    result.verdict, result.bound              # ('verified', Fraction(8236717, 8388608))
 
 A model may also come from memory, e.g. a TransformerLens ``HookedTransformer`` ``model``:
 ``compact_proofs.load_model({k: v.numpy() for k, v in model.state_dict().items()},
