@@ -124,9 +124,11 @@ def test_commands_run_from_any_directory_even_one_with_a_verify_folder(installed
         (outside / folder).mkdir()
         (outside / folder / "__init__.py").write_text("raise ImportError('the user folder was imported')\n")
     cert = copy_shipped(outside)
-    where = installed.run("python", "-c", "import sys, compact_proofs.verify.formats as f, compact_proofs.checker as c;"
-                          "print(f.__file__); print(c.__file__); print(sys.path)", cwd=outside).stdout
-    assert str(ROOT) not in where and where.count(str(installed.package)) == 2
+    where = json.loads(installed.run("python", "-c", "import sys, json, compact_proofs.verify.formats as f, "
+                                     "compact_proofs.checker as c; print(json.dumps([f.__file__, c.__file__, sys.path]))",
+                                     cwd=outside).stdout)
+    assert [Path(p).is_relative_to(installed.package) for p in where[:2]] == [True, True]
+    assert not [p for p in where[2] if (outside / p).resolve().is_relative_to(ROOT)]  # "" is the cwd
     done = installed.run("verify", "--format", "json", str(cert.relative_to(outside)), cwd=outside)
     assert json.loads(done.stdout)["results"][0]["verdict"] == "verified"
     junit = installed.run("python", "-m", "compact_proofs.verify.formats", "junit", cwd=outside, stdin=done.stdout)
