@@ -1,11 +1,12 @@
 """A TransformerLens ``HookedTransformerConfig`` dump read as the kernel's ``ModelConfig``.
 
-The input is ``cfg.to_dict()`` (TransformerLens 1.19 to 3.9), as a dict or as JSON written with
-``json.dump(cfg.to_dict(), f, default=str)``. Every field is accounted for:
+The input is ``cfg.to_dict()``, as a dict or as JSON written with ``json.dump(cfg.to_dict(), f,
+default=str)``. Every field of the config in TransformerLens 1.19, 2.0, 2.11, 2.18 and 3.9 (the
+releases read to write this) is accounted for:
 
 - ``READ``: the architecture; each must have the one value (or be an integer size) the kernel
   models: one layer, one head, attention only, no normalization, learned absolute positions,
-  causal attention, scores divided by sqrt(d_head). ``attn_scale`` (absent before 2.11, whose
+  causal attention, scores divided by sqrt(d_head). ``attn_scale`` (absent in 1.19 and 2.0, whose
   scale was always sqrt(d_head)) must be the binary64 sqrt(d_head) TransformerLens computes.
 - ``MUST_BE_OFF``: switches that change the function of such a model when on (soft caps, sinks,
   local attention, QK norms, grouped or quantized weights, ...): each must have its off value.

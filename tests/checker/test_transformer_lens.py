@@ -104,7 +104,7 @@ def test_every_field_of_the_real_dumps_is_accounted_for():
 def test_a_dump_reads_as_the_kernels_config():
     assert read_config(dump(), "c.json") == (TINY, ":transformer_lens")
     assert read_config(dump("v2.18"), "c.json") == (TINY, ":transformer_lens")
-    assert read_config(dump(attn_scale=...), "c.json")[0] == TINY  # before TransformerLens 2.11
+    assert read_config(dump(attn_scale=...), "c.json")[0] == TINY  # as in TransformerLens 1.19 and 2.0
     assert read_config(dump(d_mlp=4096, act_fn="gelu", seed=None, device="cuda", dtype="torch.float64",
                             attn_scores_soft_cap=0, window_size=3), "c.json")[0] == TINY
 
