@@ -14,8 +14,8 @@ importing ``compact_proofs.checker`` alone loads nothing but the checker.
 
 import types
 
-from compact_proofs import verify as _verify_package
 from compact_proofs.checker import __version__
+from compact_proofs import verify as _verify_package  # after __version__: the package may import it
 
 __all__ = ["__version__", "load_model", "prove", "verify", "Model", "Proof", "Result"]
 _API = {"load_model", "prove", "Model", "Proof", "Result"}
