@@ -121,11 +121,21 @@ class ExactModel:
 _PAIRWISE = "k" in inspect.signature(cubic.case_lower_bounds).parameters
 
 
-def kernel_case_bounds(tables: Tables, bounds, q: np.ndarray, m: np.ndarray, c: int, margin: np.ndarray) -> np.ndarray:
+def kernel_case_bounds(tables: Tables, q: np.ndarray, m: np.ndarray, c: int, margin: np.ndarray) -> np.ndarray:
     """The kernel's own bound (``checker.cubic.case_lower_bounds``) for cases (q[r], m[r], c) with
     margins margin[r], for every non-max token k: shape rows x d_vocab (rows x 1 for c = 0). The
-    kernel proves (case, k) iff the entry is > 0; columns k >= m mean nothing."""
+    kernel proves (case, k) iff the entry is > 0; columns k >= m mean nothing. The kernel's bounds
+    are built chunk by chunk of max tokens (``checker.cubic.chunks``), as the kernel builds them."""
     q, m, margin = (np.asarray(x) for x in (q, m, margin))
+    out = np.full((len(q), 1 if c == 0 else tables.config.d_vocab), -np.inf)
+    for rows in cubic.chunks(tables.config, q, m, cubic.DEFAULT_MAX_MEMORY):
+        bounds = cubic.Bounds(tables, q[rows], m[rows])
+        out[rows] = _case_bounds(tables, bounds, q[rows], m[rows], c, margin[rows])
+    return out
+
+
+def _case_bounds(tables: Tables, bounds, q: np.ndarray, m: np.ndarray, c: int, margin: np.ndarray) -> np.ndarray:
+    """``kernel_case_bounds`` for rows whose (q, m) ``bounds`` holds."""
     if not _PAIRWISE:
         return cubic.case_lower_bounds(tables, bounds, q, m, c, margin)
     if c == 0:
@@ -264,13 +274,12 @@ def differential_cubic(cert: Certificate, model: Model, samples: int = DEFAULT_S
     rng = np.random.default_rng(seed)
     cases = cubic.read_cases(cert.proof, c_, str(cert.path))
     tables = Tables(model)
-    bounds = cubic.Bounds(tables)
     circuits = Circuits.from_tensors(model.tensors)
     exact = ExactModel(model)
     planned = []  # (source, q, m, c, keys, mu, kernel proved, input)
 
     def kernel_proves(q: int, m: int, c: int, mu: float, keys: list[int]) -> bool:
-        B = kernel_case_bounds(tables, bounds, np.array([q]), np.array([m]), c, np.array([mu]))
+        B = kernel_case_bounds(tables, np.array([q]), np.array([m]), c, np.array([mu]))
         return bool(B[0, 0] > 0) if c == 0 else bool(all(B[0, k] > 0 for k in keys))
 
     listed_budget = samples - samples // 3
@@ -290,7 +299,7 @@ def differential_cubic(cert: Certificate, model: Model, samples: int = DEFAULT_S
     planned = planned[:listed_budget]
 
     probe_budget = samples - len(planned)
-    probes, attempts = _probes(rng, tables, bounds, circuits, probe_budget, V, n)
+    probes, attempts = _probes(rng, tables, circuits, probe_budget, V, n)
     planned += probes
 
     rows = []
@@ -307,7 +316,7 @@ def differential_cubic(cert: Certificate, model: Model, samples: int = DEFAULT_S
             "probe_attempts": attempts, "float_disagreement": _float_check(circuits, rows), "rows": rows}
 
 
-def _probes(rng: np.random.Generator, tables: Tables, bounds, circuits: Circuits, budget: int, V: int,
+def _probes(rng: np.random.Generator, tables: Tables, circuits: Circuits, budget: int, V: int,
             n: int) -> tuple[list, int]:
     """Up to ``budget`` random tuples (q, m, c, k) that the kernel's case bound proves at margin 0,
     each with the input of its worst float64 margin among a few arrangements: half the tuples with
@@ -323,7 +332,7 @@ def _probes(rng: np.random.Generator, tables: Tables, bounds, circuits: Circuits
     proved = np.zeros(size, dtype=bool)
     for value in np.unique(c).tolist():
         rows = np.nonzero(c == value)[0]
-        B = kernel_case_bounds(tables, bounds, q[rows], m[rows], value, np.zeros(len(rows)))
+        B = kernel_case_bounds(tables, q[rows], m[rows], value, np.zeros(len(rows)))
         proved[rows] = B[:, 0] > 0 if value == 0 else B[np.arange(len(rows)), k[rows]] > 0
     k = np.where(c == 0, 0, k)
     seen, chosen = set(), []

@@ -24,6 +24,7 @@ from compact_proofs.checker.tables import Tables
 from compact_proofs.checker.io.weights import Model, load_model
 
 Progress = Callable[[int, int], None]
+DEFAULT_MAX_MEMORY = cubic.DEFAULT_MAX_MEMORY  # bytes a check may use (verify --max-memory)
 _KEY = object()
 
 
@@ -45,23 +46,30 @@ class Fact:
         return Fraction(self.count, self.total)
 
 
-def _brute_force(cert: Certificate, model: Model, jobs: int, progress: Progress | None) -> tuple[int, tuple]:
+def _brute_force(cert: Certificate, model: Model, jobs: int, progress: Progress | None,
+                 max_memory: int) -> tuple[int, tuple]:
+    """The brute-force rule works in blocks of a fixed size (``brute_force.CHUNK_ELEMENTS``) per
+    job; ``max_memory`` does not change it."""
     fields(cert.proof, {"rule"}, str(cert.path), "proof")
     count = brute_force.count_correct(Tables(model), jobs=jobs, progress=progress)
     return count, brute_force.RULES_USED
 
 
-def _cubic(cert: Certificate, model: Model, jobs: int, progress: Progress | None) -> tuple[int, tuple]:
+def _cubic(cert: Certificate, model: Model, jobs: int, progress: Progress | None,
+           max_memory: int) -> tuple[int, tuple]:
     cases = cubic.read_cases(cert.proof, model.config, str(cert.path))
-    count = cubic.check_cases(Tables(model), cases, progress=progress)
+    count = cubic.check_cases(Tables(model), cases, progress=progress, max_memory=max_memory)
     return count, cubic.RULES_USED
 
 
 PROOF_RULES = {"brute_force": _brute_force, "cubic": _cubic}
 
 
-def prove(cert: Certificate, model: Model, jobs: int = 1, progress: Progress | None = None) -> Fact:
-    """Run the certificate's proof rule on the model and return what it proves."""
+def prove(cert: Certificate, model: Model, jobs: int = 1, progress: Progress | None = None,
+          max_memory: int = DEFAULT_MAX_MEMORY) -> Fact:
+    """Run the certificate's proof rule on the model and return what it proves, within
+    ``max_memory`` bytes (a rule whose check cannot fit raises ``Unusable`` before it starts).
+    The budget changes how a rule works through its tables, never what it proves or its cost."""
     if model.digest != cert.digest:
         raise Unusable(f"{cert.path}: the weights {model.source} have digest {model.digest}, "
                        f"but the certificate is for {cert.digest}")
@@ -73,7 +81,7 @@ def prove(cert: Certificate, model: Model, jobs: int = 1, progress: Progress | N
                        f"(this kernel knows {', '.join(sorted(PROOF_RULES))})")
     arith.self_test()
     with cost.metered() as meter:
-        count, rules = rule(cert, model, jobs, progress)
+        count, rules = rule(cert, model, jobs, progress, max_memory)
     total = model.config.d_vocab ** model.config.n_ctx
     if not 0 <= count <= total:
         raise Rejected(f"{cert.path}: internal count {count} out of range")  # cannot happen; fail closed
@@ -81,7 +89,7 @@ def prove(cert: Certificate, model: Model, jobs: int = 1, progress: Progress | N
 
 
 def check(path: str | Path, weights: str | Path | None = None, jobs: int = 1,
-          progress: Progress | None = None) -> Result:
+          progress: Progress | None = None, max_memory: int = DEFAULT_MAX_MEMORY) -> Result:
     """Check one certificate file. Never raises for bad input: the verdict says what happened."""
     start = time.perf_counter()
     result = Result(path=str(path), verdict=ERROR)
@@ -89,7 +97,7 @@ def check(path: str | Path, weights: str | Path | None = None, jobs: int = 1,
         cert = read_certificate(path)
         result.claimed, result.model_digest, result.strategy = cert.claimed, cert.digest, cert.strategy
         model = load_model(weights if weights is not None else cert.weights)
-        fact = prove(cert, model, jobs=jobs, progress=progress)
+        fact = prove(cert, model, jobs=jobs, progress=progress, max_memory=max_memory)
         result.rules, result.cost = list(fact.rules), fact.cost
         if fact.bound < cert.claimed:
             raise Rejected(f"proved {fact.count}/{fact.total} inputs correct, fewer than the claimed "

@@ -18,7 +18,7 @@ from compact_proofs.checker import __version__
 from compact_proofs.checker.io.certificate import rational
 from compact_proofs.checker.errors import Unusable
 from compact_proofs.verify.formats import RENDERERS
-from compact_proofs.checker.kernel import check
+from compact_proofs.checker.kernel import DEFAULT_MAX_MEMORY, check
 from compact_proofs.checker.result import REJECTED, VERIFIED, Result
 
 EPILOG = """\
@@ -83,6 +83,22 @@ def parse_bound(text: str) -> Fraction:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
 
 
+_UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+
+
+def parse_size(text: str) -> int:
+    """--max-memory accepts bytes or a number with K, M, G or T (binary: 4G = 4 GiB), e.g. '512M', '1.5GiB'."""
+    number = text.strip().upper().removesuffix("B").removesuffix("I")
+    unit = number[-1:] if number[-1:] in _UNITS else ""
+    try:
+        value = float(number[:len(number) - len(unit)]) * _UNITS[unit]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (use e.g. 4G, 512M)") from None
+    if not 1 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (use e.g. 4G, 512M)")
+    return int(value)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="verify", description="Check accuracy certificates of Max-of-K transformers with a small trusted kernel.",
@@ -94,6 +110,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--weights", metavar="FILE", help="use these weights instead of the certificate's path")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
                         help="worker processes for brute-force checks (default: all cores)")
+    parser.add_argument("--max-memory", type=parse_size, default=DEFAULT_MAX_MEMORY, metavar="SIZE",
+                        help=f"memory a check may use, e.g. 8G or 512M (default {DEFAULT_MAX_MEMORY // 2**30}G): a "
+                             "cubic check works in chunks that fit, and one that cannot fit is refused before it "
+                             "starts (exit 2) with its estimate; brute-force checks use fixed-size blocks")
     parser.add_argument("--output", metavar="FILE", help="write the report here instead of stdout")
     parser.add_argument("--version", action="version", version=f"verify (compact-proofs checker) {__version__}")
     return parser
@@ -114,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
     results = []
     for path in paths:
         result = check(path, weights=args.weights, jobs=max(1, args.jobs),
-                       progress=make_progress(str(path), show_progress))
+                       progress=make_progress(str(path), show_progress), max_memory=args.max_memory)
         apply_min_bound(result, args.min_bound)
         results.append(result)
     text = RENDERERS[args.format](results, environment())

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from compact_proofs.checker.proofs import brute_force, cubic
-from compact_proofs.strategies.cubic import bounds_for_every_k
+from compact_proofs.strategies.cubic import all_cases, bounds_for_every_k
 from compact_proofs.checker.tables import Dyadic, Tables
 from tests.reference import correct_count, logits, margin, small_model
 
@@ -62,8 +62,8 @@ def test_brute_force_count_independent_of_jobs_and_chunks(monkeypatch):
 def proved_cases(model, margin_value: float = 0.0):
     """Every case (q, m, c) with the k the kernel proves at this margin."""
     tables = Tables(model)
-    bounds = cubic.Bounds(tables)
     V, n = model.config.d_vocab, model.config.n_ctx - 1
+    bounds = cubic.Bounds(tables, *all_cases(np.arange(V), n, 0))
     out = []
     for c in range(n + 1):
         for m in range(V):
@@ -208,4 +208,4 @@ def test_cubic_output_split_second_minimum_refuses_nan():
     table = np.zeros((2, 3, 3))
     table[0, 1, 2] = np.nan
     with pytest.raises(Rejected, match="NaN"):
-        cubic._min_over_j_except_k(table)
+        cubic._min_over_j_except_k(table, np.array([0, 1]))

@@ -94,8 +94,8 @@ def cases(doc):
 def test_cubic_key_pointing_at_an_unproved_k_is_rejected(folder, cubic_doc):
     model = load_model(folder / cubic_doc["model"]["weights"])
     tables = Tables(model)
-    bounds = cubic.Bounds(tables)
     cols = cases(cubic_doc)
+    bounds = cubic.Bounds(tables, np.array(cols["q"]), np.array(cols["m"]))
     for r, (q, m, c) in enumerate(zip(cols["q"], cols["m"], cols["c"])):
         if c == 0:
             continue
@@ -155,8 +155,8 @@ def largest_accepted_margin(tables, bounds, q, m, c, keys_hex):
 def test_cubic_margin_one_ulp_too_optimistic_is_rejected(folder, cubic_doc):
     model = load_model(folder / cubic_doc["model"]["weights"])
     tables = Tables(model)
-    bounds = cubic.Bounds(tables)
     cols = cases(cubic_doc)
+    bounds = cubic.Bounds(tables, np.array(cols["q"]), np.array(cols["m"]))
     r = next(i for i, c in enumerate(cols["c"]) if c > 0)
     best = largest_accepted_margin(tables, bounds, cols["q"][r], cols["m"][r], cols["c"][r], cols["keys"][r])
     doc = copy(cubic_doc)
