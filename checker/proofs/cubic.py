@@ -245,7 +245,7 @@ def case_lower_bounds(tables: Tables, bounds: Bounds, q: np.ndarray, m: np.ndarr
     checks A and B). For c = 0 the case has no non-max token and ``k`` is ignored. ``bounds``
     must hold every (q, m). Pairs are taken ``PAIR_ENTRIES // n_ctx`` at a time (memory only:
     each pair's bound is computed alone)."""
-    step = PAIR_ENTRIES // tables.n_ctx
+    step = max(1, PAIR_ENTRIES // tables.n_ctx)
     parts = [_case_slice(tables, bounds, q[s], m[s], k[s], c, margin[s])
              for s in (slice(start, start + step) for start in range(0, len(q), step))]
     return np.concatenate(parts) if parts else np.zeros(0)
