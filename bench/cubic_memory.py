@@ -11,10 +11,10 @@ worst case.
 
 For each d_vocab, the code of `compact-proofs prove --strategy cubic` (``prove_one``: the
 strategy, writing the certificate) and of `verify` (``checker.kernel.check``: the kernel) each
-run in a fresh subprocess, which reports its wall seconds (the work, without interpreter start-up)
-and its peak resident memory (max RSS, interpreter included). Figures are printed against the
-smallest d_vocab of the same run, with exponents fitted by least squares on log figure against
-log d_vocab.
+run in a fresh subprocess, which reports its wall and CPU seconds (the work, without interpreter
+start-up) and its peak resident memory (max RSS, interpreter included). Ratios are of CPU seconds
+(the machine may be shared) and of memory, against the smallest d_vocab of the same run;
+exponents are fitted by least squares on log figure against log d_vocab.
 
   python bench/cubic_memory.py                 # d_vocab 64, 128, 256, 512
   python bench/cubic_memory.py --quick         # d_vocab 64 and 128
@@ -49,7 +49,7 @@ CHILD = """
 import json, resource, sys, time
 from pathlib import Path
 mode, weights, cert = sys.argv[1:4]
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 if mode == "prove":
     from compact_proofs.strategies.prove import prove_one
     row = prove_one(Path(weights), "cubic", Path(cert))
@@ -58,7 +58,7 @@ else:
     from compact_proofs.checker.kernel import check
     result = check(cert)
     out = {"verdict": result.verdict, "reason": result.reason, "operations": result.operations}
-out["seconds"] = time.perf_counter() - start
+out["seconds"], out["cpu_seconds"] = time.perf_counter() - start, time.process_time() - cpu
 out["peak_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
 print(json.dumps(out))
 """
@@ -135,10 +135,12 @@ def measure(quick: bool = False, sizes: list[int] | None = None, python: str | N
             rows.append({"d_vocab": V, "cases": prove["cases"], "pairs": pairs, "claimed": prove["claimed"],
                          "certificate_bytes": cert.stat().st_size, "verdict": verify["verdict"],
                          "operations": verify["operations"],
-                         "prove_seconds": prove["seconds"], "prove_peak_bytes": prove["peak_bytes"],
-                         "verify_seconds": verify["seconds"], "verify_peak_bytes": verify["peak_bytes"],
+                         "prove_seconds": prove["seconds"], "prove_cpu_seconds": prove["cpu_seconds"],
+                         "prove_peak_bytes": prove["peak_bytes"], "verify_seconds": verify["seconds"],
+                         "verify_cpu_seconds": verify["cpu_seconds"], "verify_peak_bytes": verify["peak_bytes"],
                          "load": {"prove": prove["load"], "verify": verify["load"]}})
-    columns = ("prove_seconds", "verify_seconds", "prove_peak_bytes", "verify_peak_bytes", "operations")
+    columns = ("prove_seconds", "prove_cpu_seconds", "verify_seconds", "verify_cpu_seconds", "prove_peak_bytes",
+               "verify_peak_bytes", "operations")
     exponents = {c: fitted_exponent([r["d_vocab"] for r in rows], [r[c] for r in rows]) for c in columns}
     return {"benchmark": "cubic_memory", "model": "K=4, zoo seed50 interpolated to d_vocab, d_model 32",
             "baseline_d_vocab": sizes[0], "rows": rows, "exponents": exponents, "machine": machine(),
@@ -149,25 +151,28 @@ def render(figures: dict) -> str:
     """The figures as a table: each against the first size of the same run, then the exponents."""
     rows, base = figures["rows"], figures["rows"][0]
     lines = [f"cubic proof, synthetic K=4 models (zoo seed50 interpolated), baseline d_vocab {base['d_vocab']}",
-             "| d_vocab | cases | (case, k) | bound | prove s | x | verify s | x | prove peak MiB | x "
-             "| verify peak MiB | x | load |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| d_vocab | cases | (case, k) | bound | prove s | cpu s | x | verify s | cpu s | x "
+             "| prove peak MiB | x | verify peak MiB | x | load |",
+             "|" + "---|" * 15]
     for r in rows:
         cells = [str(r["d_vocab"]), f"{r['cases']:,}", f"{r['pairs']:,}", f"{r['claimed']:.4f}"]
-        for column, scale, fmt in (("prove_seconds", 1, "{:.2f}"), ("verify_seconds", 1, "{:.2f}"),
-                                   ("prove_peak_bytes", 2**20, "{:,.0f}"), ("verify_peak_bytes", 2**20, "{:,.0f}")):
-            cells += [fmt.format(r[column] / scale), f"{r[column] / base[column]:.1f}"]
+        for step in ("prove", "verify"):
+            cpu = r[f"{step}_cpu_seconds"]
+            cells += [f"{r[f'{step}_seconds']:.2f}", f"{cpu:.2f}", f"{cpu / base[f'{step}_cpu_seconds']:.1f}"]
+        for column in ("prove_peak_bytes", "verify_peak_bytes"):
+            cells += [f"{r[column] / 2**20:,.0f}", f"{r[column] / base[column]:.1f}"]
         cells.append(f"{max(r['load']['prove'] + r['load']['verify']):.1f}")
         lines.append("| " + " | ".join(cells) + " |")
     e = figures["exponents"]
     if e["prove_seconds"] is not None:
-        lines.append(f"fitted exponents (figure ~ d_vocab^e): prove time {e['prove_seconds']:.2f}, verify time "
-                     f"{e['verify_seconds']:.2f}, prove peak memory {e['prove_peak_bytes']:.2f}, verify peak memory "
-                     f"{e['verify_peak_bytes']:.2f}, counted operations {e['operations']:.2f}")
+        lines.append(f"fitted exponents (figure ~ d_vocab^e): prove cpu time {e['prove_cpu_seconds']:.2f}, verify "
+                     f"cpu time {e['verify_cpu_seconds']:.2f}, prove peak memory {e['prove_peak_bytes']:.2f}, verify "
+                     f"peak memory {e['verify_peak_bytes']:.2f}, verify's counted operations {e['operations']:.2f}")
     m = figures["machine"]
     memory = f", {m['memory_bytes'] / 2**30:.0f} GiB" if m["memory_bytes"] else ""
-    lines.append(f"machine: {m['cpus']} CPUs{memory}, {m['platform']}, Python {m['python']}; load = the highest "
-                 "1-minute load average seen around a size's prove and verify")
+    lines.append(f"machine: {m['cpus']} CPUs{memory}, {m['platform']}, Python {m['python']}; s = wall seconds, "
+                 "cpu s = the process's CPU seconds (x: against the first row), load = the highest 1-minute load "
+                 "average seen around a size's prove and verify")
     return "\n".join(lines) + "\n"
 
 
