@@ -374,3 +374,26 @@ theorem le_upFold (R : Rnd α) (start : α) (f : Nat → α) : (n : Nat) → sta
 end
 
 end OF
+
+/-- The kernel's `Tables` as `Interval` arrays (`checker/tables.py`): `EVOU`, `PVOU`, `EUPU`
+rounded outward from the exact dyadic products, and the attention weights
+`tok_weight[q, t]`, `pos_weight[q, i]` enclosed by arb and rounded outward. -/
+structure IvTables (α : Type) where
+  EVOU : Nat → Nat → Iv α
+  PVOU : Nat → Nat → Iv α
+  EUPU : Nat → Nat → Iv α
+  tok : Nat → Nat → Iv α
+  pos : Nat → Nat → Iv α
+
+/-- What the float layer supplies (rules `round_outward` and `exp_enclosure`): the kernel's
+interval tables enclose the exact tables `T`, and the weights enclose
+`tok[q, t] = exp(EQKE[q, t] isq - a_q)` and `pos[q, i] = exp(EQKP[q, i] isq - b_q)` for the
+kernel's shifts `a_q`, `b_q` (any numbers). Stated for every index: outside the ranges the
+kernel reads, take the exact value as a point interval. -/
+structure Encloses {α : Type} [OrdField α] (exp : α → α) (isq : α) (T : Tables α) (a b : Nat → α)
+    (Ti : IvTables α) : Prop where
+  evou : ∀ r j, OF.Encl (T.EVOU r j) (Ti.EVOU r j)
+  pvou : ∀ i j, OF.Encl (T.PVOU i j) (Ti.PVOU i j)
+  eupu : ∀ q j, OF.Encl (T.EUPU q j) (Ti.EUPU q j)
+  tok : ∀ q t, OF.Encl (exp (T.EQKE q t * isq - a q)) (Ti.tok q t)
+  pos : ∀ q i, OF.Encl (exp (T.EQKP q i * isq - b q)) (Ti.pos q i)
