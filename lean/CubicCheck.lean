@@ -438,3 +438,352 @@ theorem bQ_le (hE : Encloses exp isq T a b Ti) (top : α) (n V q m k j : Nat) (h
 end
 
 end OF
+
+namespace OF
+
+section
+variable {α : Type} [OrdField α]
+
+/-! ## `_pure_bound` is below the pure case it describes -/
+
+/-- `arranged ≤ start + Σ_i min(d_i - tau, 0)`: each `down` only lowers it. -/
+theorem arrange_le (R : Rnd α) (d : Nat → α) (tau start : α) : (n : Nat) →
+    arrangeLoop R d tau start n ≤ start + sumN (fun i => min2 (d i - tau) 0) n
+  | 0 => le_of_eq (add_zero start).symm
+  | n+1 => by
+    show R.dn (arrangeLoop R d tau start n + min2 (R.dn (d n - tau)) 0)
+      ≤ start + (sumN (fun i => min2 (d i - tau) 0) n + min2 (d n - tau) 0)
+    rw [← add_assoc start (sumN (fun i => min2 (d i - tau) 0) n) (min2 (d n - tau) 0)]
+    exact le_trans (R.dn_le _) (add_le_add (arrange_le R d tau start n)
+      (min2_mono_left (R.dn_le (d n - tau)) 0))
+
+/-- The arranged part, for the set `M` of the `r` slots that hold `m`: the kernel's value is at
+most `base + Σ_{i∈M} D_i` for any `D ≥ d` (`cubic_arrangement` in threshold form, for whatever
+`tau` the kernel picks; for `r = 0` the kernel returns `base` and `M` is empty). -/
+theorem pure_tail (R : Rnd α) (base : α) (d D : Nat → α) (hd : ∀ i, d i ≤ D i)
+    (tauOf : (Nat → α) → Nat → α) (M : Nat → Bool) (n : Nat) :
+    (r : Nat) → countN M n = r →
+    rSplit r base (R.dn (base + arrangeLoop R d (tauOf d r) (R.dn (ofN r * tauOf d r)) n))
+      ≤ base + sumN (fun i => sel (M i) (D i)) n
+  | 0, hM => by
+    show base ≤ base + sumN (fun i => sel (M i) (D i)) n
+    rw [sumN_sel_false M D n (count_zero_false M n hM), add_zero base]
+    exact le_refl base
+  | r+1, hM => by
+    show R.dn (base + arrangeLoop R d (tauOf d (r+1)) (R.dn (ofN (r+1) * tauOf d (r+1))) n)
+      ≤ base + sumN (fun i => sel (M i) (D i)) n
+    have harr := (cubic_arrangement d (tauOf d (r+1)) n).1 M
+    rw [hM] at harr
+    exact le_trans (R.dn_le _) (add_le_add_left
+      (le_trans (arrange_le R d (tauOf d (r+1)) (R.dn (ofN (r+1) * tauOf d (r+1))) n)
+        (le_trans (add_le_add_right (R.dn_le (ofN (r+1) * tauOf d (r+1))) _)
+          (le_trans harr (sumN_le _ _ n (fun i _ => sel_le (M i) (fun _ => hd i))))))
+      base)
+
+theorem pure_alg (f SM SN Q X : α) : f * (SM + SN) + Q + X = X + f * SM + f * SN + Q := by
+  rw [mul_add f SM SN, add_right_comm (f * SM + f * SN) Q X, add_right_comm (f * SM) (f * SN) X,
+    add_comm (f * SM) X]
+
+/-- `_pure_bound` is below the pure case: with exact weights `tok_m`, `pos_i ≥ 0` in the
+kernel's intervals (their sum in `slot_total`), `tok_k`, the query weight, and `M` the `r` slots
+holding `m`, it is at most
+`Σ_{i∈M} pos_i tok_m (gm_i - mu) + f Σ_{i∉M} pos_i + qw (gq - mu)` for the one real
+`f = tok_k (gk - mu)`: `base` uses the lower end of the kernel's interval for `f`, `inner` its
+upper end, and `slot_total - Σ_M pos_i = Σ_{i∉M} pos_i`. -/
+theorem pure_sound (R : Rnd α) (tokm : Iv α) (slots : Nat → Iv α) (slotTot tokk : Iv α)
+    (gm : Nat → α) (gk : α) (qw : Iv α) (gq mu : α) (r n : Nat) (tauOf : (Nat → α) → Nat → α)
+    (tokmX : α) (htm : Encl tokmX tokm) (htm0 : 0 ≤ tokmX)
+    (slotX : Nat → α) (hs : ∀ i, Encl (slotX i) (slots i)) (hs0 : ∀ i, 0 ≤ slotX i)
+    (hT : Encl (sumN slotX n) slotTot) (tokkX : α) (htk : Encl tokkX tokk) (qwX : α)
+    (hq : Encl qwX qw) (M : Nat → Bool) (hM : countN M n = r) :
+    pureBound R tokm slots slotTot tokk gm gk qw gq mu r n tauOf
+      ≤ sumN (fun i => sel (M i) (slotX i * (tokmX * (gm i - mu)))) n
+        + tokkX * (gk - mu) * sumN (fun i => sel (bneg (M i)) (slotX i)) n + qwX * (gq - mu) := by
+  have hf : Encl (tokkX * (gk - mu)) (fIv R tokk gk mu) :=
+    encl_mul R htk (encl_sub R (encl_pt gk) (encl_pt mu))
+  have hbase : baseLo R (fIv R tokk gk mu) slotTot qw gq mu
+      ≤ tokkX * (gk - mu) * sumN slotX n + qwX * (gq - mu) :=
+    (encl_add R (encl_mul R hf hT) (encl_mul R hq (encl_sub R (encl_pt gq) (encl_pt mu)))).1
+  have hd : ∀ i, dPure R tokm slots gm mu (fIv R tokk gk mu) i
+      ≤ slotX i * (tokmX * (gm i - mu) - tokkX * (gk - mu)) :=
+    fun i => lp_le R (hs i) (hs0 i)
+      (le_trans (R.dn_le _) (sub_le_sub (lp_le R htm htm0 (R.dn_le (gm i - mu))) hf.2))
+  have htail := pure_tail R (baseLo R (fIv R tokk gk mu) slotTot qw gq mu)
+    (dPure R tokm slots gm mu (fIv R tokk gk mu))
+    (fun i => slotX i * (tokmX * (gm i - mu) - tokkX * (gk - mu))) hd tauOf M n r hM
+  have hX : sumN (fun i => sel (M i) (slotX i * (tokmX * (gm i - mu) - tokkX * (gk - mu)))) n
+      + tokkX * (gk - mu) * sumN (fun i => sel (M i) (slotX i)) n
+      = sumN (fun i => sel (M i) (slotX i * (tokmX * (gm i - mu)))) n := by
+    have e1 : sumN (fun i => sel (M i) (slotX i * (tokmX * (gm i - mu) - tokkX * (gk - mu)))) n
+        = sumN (fun i => sel (M i) (slotX i * (tokmX * (gm i - mu)))) n
+          - tokkX * (gk - mu) * sumN (fun i => sel (M i) (slotX i)) n := by
+      rw [← sumN_mul_left (tokkX * (gk - mu)) (fun i => sel (M i) (slotX i)) n,
+        ← sumN_sub (fun i => sel (M i) (slotX i * (tokmX * (gm i - mu))))
+          (fun i => tokkX * (gk - mu) * sel (M i) (slotX i)) n]
+      exact sumN_congr _ _ n (fun i _ => sel_sub_mul (slotX i) (tokmX * (gm i - mu)) (tokkX * (gk - mu)) (M i))
+    rw [e1]
+    exact sub_add_cancel _ _
+  have hsum : tokkX * (gk - mu) * sumN slotX n + qwX * (gq - mu)
+        + sumN (fun i => sel (M i) (slotX i * (tokmX * (gm i - mu) - tokkX * (gk - mu)))) n
+      = sumN (fun i => sel (M i) (slotX i * (tokmX * (gm i - mu)))) n
+        + tokkX * (gk - mu) * sumN (fun i => sel (bneg (M i)) (slotX i)) n + qwX * (gq - mu) := by
+    rw [← hX, sel_split M slotX n]
+    exact pure_alg _ _ _ _ _
+  exact le_trans htail (le_trans (add_le_add_right hbase _) (le_of_eq hsum))
+
+/-! ## An input's margin sum is at least the pure check of its worst token -/
+
+/-- The exact token weight `tok[q, t] = exp(EQKE[q, t] isq - a_q)`. -/
+def tokW (exp : α → α) (isq : α) (T : Tables α) (a : Nat → α) (q t : Nat) : α := exp (T.EQKE q t * isq - a q)
+
+/-- The exact position weight `pos[q, i] = exp(EQKP[q, i] isq - b_q)`. -/
+def posW (exp : α → α) (isq : α) (T : Tables α) (b : Nat → α) (q i : Nat) : α := exp (T.EQKP q i * isq - b q)
+
+/-- Position `i`'s term of the margin sum at output `j`: `w_i (G_j(x i, i) - mu)`. -/
+def marginTerm (exp : α → α) (isq : α) (T : Tables α) (a b : Nat → α) (q m j : Nat) (mu : α)
+    (x : Nat → Nat) (i : Nat) : α :=
+  tokW exp isq T a q (x i) * posW exp isq T b q i * (gap T.EVOU T.PVOU (T.EUPU q) m j (x i) i - mu)
+
+theorem weighted_le {w g G : α} (mu : α) (hw : 0 ≤ w) (h : g ≤ G) : w * (g - mu) ≤ w * (G - mu) :=
+  mul_le_mul_of_nonneg_left (add_le_add_right h (-mu)) hw
+
+theorem swap3 (p t y : α) : p * (t * y) = t * p * y := by
+  rw [mul_left_comm p t y, ← mul_assoc t p y]
+
+/-- The margin sum of an input at output `j` (positions `0..n`, query `q` at `n`) is at least
+the kernel's pure check with bounds `gm` (max slots), `gk` (through `f = tok_k (gk - mu)`, below
+every non-max slot's term: `cubic_mixture`) and `gq` (the query). -/
+theorem total_ge (R : Rnd α) (exp : α → α) (exp_pos : ∀ a, 0 < exp a) (isq : α) (T : Tables α)
+    (a b : Nat → α) (Ti : IvTables α) (hE : Encloses exp isq T a b Ti) (tauOf : (Nat → α) → Nat → α)
+    (n q m j k : Nat) (mu : α) (x : Nat → Nat) (hxn : x n = q)
+    (hT : Encl (sumN (fun i => posW exp isq T b q i) n) (slotTotal R Ti n q))
+    (gm : Nat → α) (gk gq : α)
+    (hgm : ∀ i, nlt i n → x i = m → gm i ≤ gap T.EVOU T.PVOU (T.EUPU q) m j m i)
+    (hgk : ∀ i, nlt i n → (x i = m → False) →
+      tokW exp isq T a q k * (gk - mu)
+        ≤ tokW exp isq T a q (x i) * (gap T.EVOU T.PVOU (T.EUPU q) m j (x i) i - mu))
+    (hgq : gq ≤ gap T.EVOU T.PVOU (T.EUPU q) m j q n)
+    (r : Nat) (hr : countN (fun i => LC.eqb (x i) m) n = r) :
+    pureBound R (Ti.tok q m) (fun i => Ti.pos q i) (slotTotal R Ti n q) (Ti.tok q k) gm gk
+        (queryWeight R Ti n q) gq mu r n tauOf
+      ≤ sumN (marginTerm exp isq T a b q m j mu x) (n+1) := by
+  have hps := pure_sound R (Ti.tok q m) (fun i => Ti.pos q i) (slotTotal R Ti n q) (Ti.tok q k) gm gk
+    (queryWeight R Ti n q) gq mu r n tauOf (tokW exp isq T a q m) (hE.tok q m) (le_of_lt (exp_pos _))
+    (fun i => posW exp isq T b q i) (fun i => hE.pos q i) (fun i => le_of_lt (exp_pos _)) hT
+    (tokW exp isq T a q k) (hE.tok q k) (tokW exp isq T a q q * posW exp isq T b q n)
+    (encl_mul R (hE.tok q q) (hE.pos q n)) (fun i => LC.eqb (x i) m) hr
+  -- the max slots
+  have hMp : sumN (fun i => sel (LC.eqb (x i) m) (posW exp isq T b q i * (tokW exp isq T a q m * (gm i - mu)))) n
+      ≤ sumN (fun i => sel (LC.eqb (x i) m) (marginTerm exp isq T a b q m j mu x i)) n :=
+    sumN_le _ _ n (fun i hi => sel_le _ (fun e => by
+      have hxi := LC.eqb_true (x i) m e
+      show posW exp isq T b q i * (tokW exp isq T a q m * (gm i - mu))
+        ≤ tokW exp isq T a q (x i) * posW exp isq T b q i * (gap T.EVOU T.PVOU (T.EUPU q) m j (x i) i - mu)
+      rw [hxi, swap3 (posW exp isq T b q i) (tokW exp isq T a q m) (gm i - mu)]
+      exact weighted_le mu (le_of_lt (mul_pos (exp_pos _) (exp_pos _))) (hgm i hi hxi)))
+  -- the non-max slots: a mixture of tokens no better than the worst (`cubic_mixture`)
+  have hmix := cubic_mixture (fun i => posW exp isq T b q i)
+    (fun i => tokW exp isq T a q (x i) * (gap T.EVOU T.PVOU (T.EUPU q) m j (x i) i - mu)) (fun i => i)
+    (fun i => bneg (LC.eqb (x i) m)) (tokW exp isq T a q k * (gk - mu)) n
+    (fun i _ _ => le_of_lt (exp_pos _))
+    (fun i hi hP => hgk i hi (LC.eqb_false (bneg_true _ hP)))
+  have hPp : tokW exp isq T a q k * (gk - mu) * sumN (fun i => sel (bneg (LC.eqb (x i) m)) (posW exp isq T b q i)) n
+      ≤ sumN (fun i => sel (bneg (LC.eqb (x i) m)) (marginTerm exp isq T a b q m j mu x i)) n := by
+    have e := sumN_congr (fun i => sel (bneg (LC.eqb (x i) m)) (posW exp isq T b q i
+        * (tokW exp isq T a q (x i) * (gap T.EVOU T.PVOU (T.EUPU q) m j (x i) i - mu))))
+      (fun i => sel (bneg (LC.eqb (x i) m)) (marginTerm exp isq T a b q m j mu x i)) n
+      (fun i _ => sel_congr _ (fun _ => swap3 _ _ _))
+    rw [← e]
+    exact hmix
+  -- the query
+  have hQp : tokW exp isq T a q q * posW exp isq T b q n * (gq - mu) ≤ marginTerm exp isq T a b q m j mu x n := by
+    show tokW exp isq T a q q * posW exp isq T b q n * (gq - mu)
+      ≤ tokW exp isq T a q (x n) * posW exp isq T b q n * (gap T.EVOU T.PVOU (T.EUPU q) m j (x n) n - mu)
+    rw [hxn]
+    exact weighted_le mu (le_of_lt (mul_pos (exp_pos _) (exp_pos _))) hgq
+  refine le_trans hps ?_
+  show _ ≤ sumN (marginTerm exp isq T a b q m j mu x) n + marginTerm exp isq T a b q m j mu x n
+  rw [sel_split (fun i => LC.eqb (x i) m) (marginTerm exp isq T a b q m j mu x) n]
+  exact add_le_add (add_le_add hMp hPp) hQp
+
+end
+
+end OF
+
+namespace OF
+
+section
+variable {α : Type} [OrdField α]
+
+/-! ## A case's checks make each of its inputs correct -/
+
+/-- A non-max token `t` at slot `i`, output `j ≠ m`: `G_j(t, i) ≥ aK[t]` if `j = t`, `≥ bK[t]`
+otherwise (`cubic_output_split`). -/
+theorem lb_le (R : Rnd α) (exp : α → α) (isq : α) (T : Tables α) (a b : Nat → α) (Ti : IvTables α)
+    (hE : Encloses exp isq T a b Ti) (top : α) (n V q m j t i : Nat) (hi : nlt i n) (hj : nlt j V)
+    (hjm : j = m → False) :
+    pick (LC.eqb j t) (aK R Ti top n q m t) (bK R Ti top n V q m t) ≤ gap T.EVOU T.PVOU (T.EUPU q) m j t i :=
+  pick_cases (P := fun v => v ≤ gap T.EVOU T.PVOU (T.EUPU q) m j t i) _ _ (LC.eqb j t)
+    (fun e => by
+      rw [LC.eqb_true j t e]
+      exact aK_le R exp isq T a b Ti hE top n q m t i hi)
+    (fun e => bK_le R exp isq T a b Ti hE top n V q m t i j hi hj hjm (LC.eqb_false e))
+
+/-- The worst-case value of a non-max token `t` at output `j`: `tok_t (lb_j(t) - mu)`, the `f`
+of the check (A if `j = t`, else B) of the pure case `t`. -/
+def worstVal (R : Rnd α) (exp : α → α) (isq : α) (T : Tables α) (a : Nat → α) (Ti : IvTables α)
+    (top : α) (n V q m j : Nat) (mu : α) (t : Nat) : α :=
+  tokW exp isq T a q t * (pick (LC.eqb j t) (aK R Ti top n q m t) (bK R Ti top n V q m t) - mu)
+
+theorem encl_slotTotal (R : Rnd α) (exp : α → α) (isq : α) (T : Tables α) (a b : Nat → α)
+    (Ti : IvTables α) (hE : Encloses exp isq T a b Ti) (q : Nat) :
+    (n i : Nat) → nlt i n → Encl (sumN (fun i => posW exp isq T b q i) n) (slotTotal R Ti n q)
+  | 0, _, h => False.elim h
+  | n+1, _, _ => encl_ivSumFrom R (fun i => posW exp isq T b q i) (fun i => Ti.pos q i) (fun i => hE.pos q i) n
+
+/-- `c > 0`: if checks A and B pass for every `k ∈ S`, every input of the case has a positive
+margin sum (over `mu`) at every output `j ≠ m`. The worst token `k*` at output `j` is a
+minimiser of `worstVal` over `S`; check A of `k*` covers `j = k*`, check B of `k*` the rest. -/
+theorem case_succ_margins (R : Rnd α) (exp : α → α) (exp_pos : ∀ a, 0 < exp a) (isq : α)
+    (T : Tables α) (a b : Nat → α) (Ti : IvTables α) (hE : Encloses exp isq T a b Ti) (top : α)
+    (tauOf : (Nat → α) → Nat → α) (n V q m c : Nat) (S : Nat → Bool) (mu : α)
+    (hv : CaseValid n V q m (c+1) S mu)
+    (hpass : ∀ k, nlt k V → S k = true → 0 < caseLowerBound R Ti top tauOf n V q m k (c+1) mu)
+    (x : Nat → Nat) (hx : InCase n q m (c+1) S x) (j : Nat) (hj : nlt j V) (hjm : j = m → False) :
+    0 < sumN (marginTerm exp isq T a b q m j mu x) (n+1) :=
+  -- a slot not holding m exists; its token lies in S, below m
+  match exists_true_of_count (fun i => notM m (x i)) n c hx.2.2 with
+  | ⟨i0, hi0, hP0⟩ =>
+  have hnonmax : ∀ i, nlt i n → (x i = m → False) → S (x i) = true ∧ nlt (x i) V := fun i hi hne =>
+    OF.orE (hx.2.1 i hi) (fun e => False.elim (hne e))
+      (fun hS => ⟨hS, LC.nlt_trans (x i) m V (hv.keys (x i) hS) hv.mV⟩)
+  have hT := encl_slotTotal R exp isq T a b Ti hE q n i0 hi0
+  have hs := countN_split (fun i => LC.eqb (x i) m) n
+  have hs' : countN (fun i => LC.eqb (x i) m) n + (c+1) = n :=
+    (congrArg (fun y => countN (fun i => LC.eqb (x i) m) n + y) hx.2.2).symm.trans hs
+  have hr : countN (fun i => LC.eqb (x i) m) n = nsub n (c+1) :=
+    (nsub_add (c+1) (countN (fun i => LC.eqb (x i) m) n)).symm.trans (congrArg (fun y => nsub y (c+1)) hs')
+  -- each non-max slot's term is at least its token's worstVal
+  have hslot : ∀ i, nlt i n → (x i = m → False) →
+      worstVal R exp isq T a Ti top n V q m j mu (x i)
+        ≤ tokW exp isq T a q (x i) * (gap T.EVOU T.PVOU (T.EUPU q) m j (x i) i - mu) := fun i hi _ =>
+    weighted_le mu (le_of_lt (exp_pos _)) (lb_le R exp isq T a b Ti hE top n V q m j (x i) i hi hj hjm)
+  OF.orE (exists_min (worstVal R exp isq T a Ti top n V q m j mu) S V)
+    (fun ex => match ex with
+      | ⟨k, hk, hSk, hmin⟩ =>
+        have hB := hpass k hk hSk
+        OF.orE (LC.nat_eq_or j k)
+          (fun e =>
+            -- j = k*: check A of k*
+            have e1 : worstVal R exp isq T a Ti top n V q m j mu k = tokW exp isq T a q k * (aK R Ti top n q m k - mu) :=
+              congrArg (fun v => tokW exp isq T a q k * (pick v (aK R Ti top n q m k) (bK R Ti top n V q m k) - mu))
+                (LC.eqb_of_eq e)
+            lt_of_lt_of_le (lt_of_lt_of_le hB (min2_le_left _ _))
+              (total_ge R exp exp_pos isq T a b Ti hE tauOf n q m j k mu x hx.1 hT
+                (fun i => aM R Ti q m k i) (aK R Ti top n q m k) (aQ R Ti n q m k)
+                (fun i _ _ => by rw [e]; exact aM_le R exp isq T a b Ti hE q m k i)
+                (fun i hi hne => le_trans (le_of_eq e1.symm)
+                  (le_trans (hmin (x i) (hnonmax i hi hne).2 (hnonmax i hi hne).1) (hslot i hi hne)))
+                (by rw [e]; exact aQ_le R exp isq T a b Ti hE n q m k)
+                (nsub n (c+1)) hr))
+          (fun ne =>
+            -- j ≠ k*: check B of k*
+            have e1 : worstVal R exp isq T a Ti top n V q m j mu k = tokW exp isq T a q k * (bK R Ti top n V q m k - mu) :=
+              congrArg (fun v => tokW exp isq T a q k * (pick v (aK R Ti top n q m k) (bK R Ti top n V q m k) - mu))
+                (LC.eqb_of_ne ne)
+            lt_of_lt_of_le (lt_of_lt_of_le hB (min2_le_right _ _))
+              (total_ge R exp exp_pos isq T a b Ti hE tauOf n q m j k mu x hx.1 hT
+                (fun i => bM R Ti top V q m k i) (bK R Ti top n V q m k) (bQ R Ti top n V q m k)
+                (fun i _ _ => bM_le R exp isq T a b Ti hE top V q m k i j hj hjm ne)
+                (fun i hi hne => le_trans (le_of_eq e1.symm)
+                  (le_trans (hmin (x i) (hnonmax i hi hne).2 (hnonmax i hi hne).1) (hslot i hi hne)))
+                (bQ_le R exp isq T a b Ti hE top n V q m k j hj hjm ne)
+                (nsub n (c+1)) hr)))
+    (fun hnone => False.elim (
+      have hne : x i0 = m → False := ne_of_notM hP0
+      LC.false_ne_true ((hnone (x i0) (hnonmax i0 hi0 hne).2).symm.trans (hnonmax i0 hi0 hne).1)))
+
+/-- `c = 0`: every slot holds `m`; the kernel's total is below the input's margin sum. -/
+theorem case_zero_margins (R : Rnd α) (exp : α → α) (exp_pos : ∀ a, 0 < exp a) (isq : α)
+    (T : Tables α) (a b : Nat → α) (Ti : IvTables α) (hE : Encloses exp isq T a b Ti) (top : α)
+    (tauOf : (Nat → α) → Nat → α) (n V q m : Nat) (S : Nat → Bool) (mu : α)
+    (hpass : 0 < caseLowerBound R Ti top tauOf n V q m 0 0 mu)
+    (x : Nat → Nat) (hx : InCase n q m 0 S x) (j : Nat) (hj : nlt j V) (hjm : j = m → False) :
+    0 < sumN (marginTerm exp isq T a b q m j mu x) (n+1) := by
+  have hall : ∀ i, nlt i n → x i = m := fun i hi =>
+    LC.eqb_true (x i) m (bneg_false _ (count_zero_false (fun i => notM m (x i)) n hx.2.2 i hi))
+  have hlo := (encl_ivFold R (tokW exp isq T a q q * posW exp isq T b q n * (gQ R Ti top n V q m - mu))
+    (ivMul R (queryWeight R Ti n q) (ivSub R (ivPt (gQ R Ti top n V q m)) (ivPt mu)))
+    (fun i => tokW exp isq T a q m * posW exp isq T b q i * (gM R Ti top V q m i - mu))
+    (fun i => ivMul R (ivMul R (Ti.tok q m) (Ti.pos q i)) (ivSub R (ivPt (gM R Ti top V q m i)) (ivPt mu)))
+    (encl_mul R (encl_mul R (hE.tok q q) (hE.pos q n)) (encl_sub R (encl_pt _) (encl_pt mu)))
+    (fun i => encl_mul R (encl_mul R (hE.tok q m) (hE.pos q i)) (encl_sub R (encl_pt _) (encl_pt mu))) n).1
+  have hslots : sumN (fun i => tokW exp isq T a q m * posW exp isq T b q i * (gM R Ti top V q m i - mu)) n
+      ≤ sumN (marginTerm exp isq T a b q m j mu x) n :=
+    sumN_le _ _ n (fun i hi => by
+      show tokW exp isq T a q m * posW exp isq T b q i * (gM R Ti top V q m i - mu)
+        ≤ tokW exp isq T a q (x i) * posW exp isq T b q i * (gap T.EVOU T.PVOU (T.EUPU q) m j (x i) i - mu)
+      rw [hall i hi]
+      exact weighted_le mu (le_of_lt (mul_pos (exp_pos _) (exp_pos _)))
+        (gM_le R exp isq T a b Ti hE top V q m i j hj hjm))
+  have hquery : tokW exp isq T a q q * posW exp isq T b q n * (gQ R Ti top n V q m - mu)
+      ≤ marginTerm exp isq T a b q m j mu x n := by
+    show _ ≤ tokW exp isq T a q (x n) * posW exp isq T b q n * (gap T.EVOU T.PVOU (T.EUPU q) m j (x n) n - mu)
+    rw [hx.1]
+    exact weighted_le mu (le_of_lt (mul_pos (exp_pos _) (exp_pos _)))
+      (gQ_le R exp isq T a b Ti hE top n V q m j hj hjm)
+  have hsum := add_le_add hquery hslots
+  rw [add_comm (marginTerm exp isq T a b q m j mu x n) _] at hsum
+  exact lt_of_lt_of_le hpass (le_trans hlo hsum)
+
+/-- The label of an input of a valid case is `m`. -/
+theorem case_max (n V q m c : Nat) (S : Nat → Bool) (mu : α) (hv : CaseValid n V q m c S mu)
+    (x : Nat → Nat) (hx : InCase n q m c S x) : LC.maxTok x (n+1) = m :=
+  have hle : ∀ i, nlt i (n+1) → LC.nle (x i) m := fun i hi => OF.orE (nlt_succ_cases i n hi)
+    (fun h' => OF.orE (hx.2.1 i h')
+      (fun e => Eq.subst (motive := fun y => LC.nle y m) e.symm (LC.nle_refl m))
+      (fun hS => LC.nle_trans (x i) (x i + 1) m (LC.nle_succ (x i)) (LC.nle_of_nlt (x i) m (hv.keys (x i) hS))))
+    (fun e => Eq.subst (motive := fun y => LC.nle (x y) m) e.symm
+      (Eq.subst (motive := fun y => LC.nle y m) hx.1.symm hv.qm))
+  OF.orE hv.room
+    (fun e => LC.maxTok_eq x m (n+1) hle n (nlt_succ_self n) (hx.1.trans e))
+    (fun hc => match exists_false_of_count_lt (fun i => notM m (x i)) n
+        (Eq.subst (motive := fun y => nlt y n) hx.2.2.symm hc) with
+      | ⟨i, hi, hP⟩ => LC.maxTok_eq x m (n+1) hle i (nlt_step i n hi)
+          (LC.eqb_true (x i) m (bneg_false _ hP)))
+
+end
+
+end OF
+
+section
+variable {α : Type} [OrdField α]
+
+/-- sound: cubic. The cubic case check, computed as `checker/proofs/cubic.py` computes it (on
+the kernel's interval tables, rounding by any `Rnd`, any `+inf` stand-in `top`, any threshold
+choice `tauOf`), is sound: if the case `(q, m, c, S)` with margin `mu` is valid (`read_cases`)
+and passes (`B > 0` for its pair, or for every `k ∈ S`), then every input of the case is
+correct for the model with the exact tables `T` that the interval tables enclose. -/
+theorem cubic_sound (R : Rnd α) (exp : α → α) (exp_pos : ∀ a, 0 < exp a)
+    (exp_add : ∀ a b, exp (a + b) = exp a * exp b) (isq : α) (T : Tables α) (a b : Nat → α)
+    (Ti : IvTables α) (hE : Encloses exp isq T a b Ti) (top : α) (tauOf : (Nat → α) → Nat → α)
+    (n V q m c : Nat) (S : Nat → Bool) (mu : α) (hv : CaseValid n V q m c S mu)
+    (hpass : OF.CaseChecked R Ti top tauOf n V q m c S mu) (x : Nat → Nat) (hx : OF.InCase n q m c S x) :
+    OF.Correct (OF.tableLogit exp isq T n x) V (LC.maxTok x (n+1)) := by
+  have hmargins : ∀ j, OF.nlt j V → (j = m → False) →
+      0 < OF.sumN (OF.marginTerm exp isq T a b q m j mu x) (n+1) :=
+    match c, hv, hpass, hx with
+    | 0, _, hp, hx0 => fun j hj hjm =>
+        OF.case_zero_margins R exp exp_pos isq T a b Ti hE top tauOf n V q m S mu hp x hx0 j hj hjm
+    | c+1, hv1, hp, hx1 => fun j hj hjm =>
+        OF.case_succ_margins R exp exp_pos isq T a b Ti hE top tauOf n V q m c S mu hv1 hp x hx1 j hj hjm
+  have hc := OF.correct_of_margins (fun i => OF.tokW exp isq T a q (x i) * OF.posW exp isq T b q i) (n+1)
+    (OF.nlt_zero_succ n) (fun i _ => OF.mul_pos (exp_pos _) (exp_pos _)) x T.EVOU T.PVOU (T.EUPU q) V m mu
+    hv.margin hmargins
+  rw [OF.case_max n V q m c S mu hv x hx]
+  exact fun j hj hjm => by
+    rw [OF.kernel_weights exp exp_pos exp_add isq T a b n x j, OF.kernel_weights exp exp_pos exp_add isq T a b n x m,
+      hx.1]
+    exact hc j hj hjm
+
+end
