@@ -207,21 +207,21 @@ def queryTerms (R : Rnd α) (Ti : IvTables α) (n q m j : Nat) : α :=
 def atK (R : Rnd α) (Ti : IvTables α) (q m k i : Nat) : Iv α :=
   ivAdd R (diffs R Ti.PVOU i m k) (diffs R Ti.EUPU q m k)
 
-/-- `gM[q, m, i] = _min_over_j(max_terms)`: over `j < V`, `j ≠ m`. -/
-def gM (R : Rnd α) (Ti : IvTables α) (top : α) (V q m i : Nat) : α :=
-  minIf top (notM m) (maxTerms R Ti q m i) V
+/-- `gM[q, m, i] = _min_over_j(max_terms)`: over `j < Vo`, `j ≠ m`. -/
+def gM (R : Rnd α) (Ti : IvTables α) (top : α) (Vo q m i : Nat) : α :=
+  minIf top (notM m) (maxTerms R Ti q m i) Vo
 
 /-- `bM[q, m, k, i] = _min_over_j_except_k(max_terms)`: over `j ∉ {m, k}`. -/
-def bM (R : Rnd α) (Ti : IvTables α) (top : α) (V q m k i : Nat) : α :=
-  minExceptK top (notM m) (maxTerms R Ti q m i) V k
+def bM (R : Rnd α) (Ti : IvTables α) (top : α) (Vo q m k i : Nat) : α :=
+  minExceptK top (notM m) (maxTerms R Ti q m i) Vo k
 
 /-- `gQ[q, m] = _min_over_j(query_terms)`. -/
-def gQ (R : Rnd α) (Ti : IvTables α) (top : α) (n V q m : Nat) : α :=
-  minIf top (notM m) (queryTerms R Ti n q m) V
+def gQ (R : Rnd α) (Ti : IvTables α) (top : α) (n Vo q m : Nat) : α :=
+  minIf top (notM m) (queryTerms R Ti n q m) Vo
 
 /-- `bQ[q, m, k] = _min_over_j_except_k(query_terms)`. -/
-def bQ (R : Rnd α) (Ti : IvTables α) (top : α) (n V q m k : Nat) : α :=
-  minExceptK top (notM m) (queryTerms R Ti n q m) V k
+def bQ (R : Rnd α) (Ti : IvTables α) (top : α) (n Vo q m k : Nat) : α :=
+  minExceptK top (notM m) (queryTerms R Ti n q m) Vo k
 
 /-- `aM[q, m, k, i] = (own_E[m, k] + at_k[q, m, k, i]).lo`. -/
 def aM (R : Rnd α) (Ti : IvTables α) (q m k i : Nat) : α :=
@@ -240,13 +240,13 @@ def tokenSlot (R : Rnd α) (Ti : IvTables α) (m k i j : Nat) : α :=
   (ivAdd R (diffs R Ti.EVOU k m j) (diffs R Ti.PVOU i m j)).lo
 
 /-- `worst_token[m, k] = token_slot.min(axis=(2, 3))`: over slots `i < n` and outputs `j ∉ {m, k}`. -/
-def worstToken (R : Rnd α) (Ti : IvTables α) (top : α) (n V m k : Nat) : α :=
-  minIf top (fun _ => true) (fun i => minIf top (notMK m k) (tokenSlot R Ti m k i) V) n
+def worstToken (R : Rnd α) (Ti : IvTables α) (top : α) (n Vo m k : Nat) : α :=
+  minIf top (fun _ => true) (fun i => minIf top (notMK m k) (tokenSlot R Ti m k i) Vo) n
 
 /-- `bK[q, m, k] = down(worst_token[m, k] + _min_over_j_except_k(U.lo)[q, m, k])`: the worst
 slot and the worst output `j ∉ {m, k}` for the non-max token `k`. -/
-def bK (R : Rnd α) (Ti : IvTables α) (top : α) (n V q m k : Nat) : α :=
-  R.dn (worstToken R Ti top n V m k + minExceptK top (notM m) (fun j => (diffs R Ti.EUPU q m j).lo) V k)
+def bK (R : Rnd α) (Ti : IvTables α) (top : α) (n Vo q m k : Nat) : α :=
+  R.dn (worstToken R Ti top n Vo m k + minExceptK top (notM m) (fun j => (diffs R Ti.EUPU q m j).lo) Vo k)
 
 /-- `slot_total[q] = Σ_{i<n} pos[q, i]` (`ival_sum`, by `Interval` additions). -/
 def slotTotal (R : Rnd α) (Ti : IvTables α) (n q : Nat) : Iv α := ivSumFrom R (fun i => Ti.pos q i) n
@@ -295,9 +295,9 @@ def queryWeight (R : Rnd α) (Ti : IvTables α) (n q : Nat) : Iv α := ivMul R (
 
 /-- `c == 0`: `total = query_weight * (_point(gQ) - mu)`, then
 `total = total + (tok[q, m] * slots_i) * (_point(gM_i) - mu)` for each slot; `total.lo`. -/
-def c0Bound (R : Rnd α) (Ti : IvTables α) (top : α) (n V q m : Nat) (mu : α) : α :=
-  (ivFold R (ivMul R (queryWeight R Ti n q) (ivSub R (ivPt (gQ R Ti top n V q m)) (ivPt mu)))
-    (fun i => ivMul R (ivMul R (Ti.tok q m) (Ti.pos q i)) (ivSub R (ivPt (gM R Ti top V q m i)) (ivPt mu))) n).lo
+def c0Bound (R : Rnd α) (Ti : IvTables α) (top : α) (n Vo q m : Nat) (mu : α) : α :=
+  (ivFold R (ivMul R (queryWeight R Ti n q) (ivSub R (ivPt (gQ R Ti top n Vo q m)) (ivPt mu)))
+    (fun i => ivMul R (ivMul R (Ti.tok q m) (Ti.pos q i)) (ivSub R (ivPt (gM R Ti top Vo q m i)) (ivPt mu))) n).lo
 
 def cSplit : Nat → α → α → α
   | 0, z, _ => z
@@ -307,26 +307,27 @@ def cSplit : Nat → α → α → α
 the bound above (`k` ignored), else the smaller of check A (`aM`, `aK`, `aQ`) and check B
 (`bM`, `bK`, `bQ`), each a `_pure_bound` with `r = n - c`. -/
 def caseLowerBound (R : Rnd α) (Ti : IvTables α) (top : α) (tauOf : (Nat → α) → Nat → α)
-    (n V q m k c : Nat) (mu : α) : α :=
-  cSplit c (c0Bound R Ti top n V q m mu)
+    (n Vo q m k c : Nat) (mu : α) : α :=
+  cSplit c (c0Bound R Ti top n Vo q m mu)
     (min2
       (pureBound R (Ti.tok q m) (fun i => Ti.pos q i) (slotTotal R Ti n q) (Ti.tok q k)
         (fun i => aM R Ti q m k i) (aK R Ti top n q m k) (queryWeight R Ti n q) (aQ R Ti n q m k) mu
         (nsub n c) n tauOf)
       (pureBound R (Ti.tok q m) (fun i => Ti.pos q i) (slotTotal R Ti n q) (Ti.tok q k)
-        (fun i => bM R Ti top V q m k i) (bK R Ti top n V q m k) (queryWeight R Ti n q)
-        (bQ R Ti top n V q m k) mu (nsub n c) n tauOf))
+        (fun i => bM R Ti top Vo q m k i) (bK R Ti top n Vo q m k) (queryWeight R Ti n q)
+        (bQ R Ti top n Vo q m k) mu (nsub n c) n tauOf))
 
 def cSplitP : Nat → Prop → Prop → Prop
   | 0, z, _ => z
   | _+1, _, p => p
 
 /-- `check_cases` accepts the case: `B > 0` for its one pair (`c = 0`, `k = 0`) or for every
-token `k < V` of its key set `S`. -/
+token `k < V` (`d_vocab`) of its key set `S`; minima over outputs run over `j < Vo`
+(`d_vocab_out`, the last axis of the tables). -/
 def CaseChecked (R : Rnd α) (Ti : IvTables α) (top : α) (tauOf : (Nat → α) → Nat → α)
-    (n V q m c : Nat) (S : Nat → Bool) (mu : α) : Prop :=
-  cSplitP c (0 < caseLowerBound R Ti top tauOf n V q m 0 c mu)
-    (∀ k, nlt k V → S k = true → 0 < caseLowerBound R Ti top tauOf n V q m k c mu)
+    (n V Vo q m c : Nat) (S : Nat → Bool) (mu : α) : Prop :=
+  cSplitP c (0 < caseLowerBound R Ti top tauOf n Vo q m 0 c mu)
+    (∀ k, nlt k V → S k = true → 0 < caseLowerBound R Ti top tauOf n Vo q m k c mu)
 
 end
 
@@ -398,41 +399,41 @@ theorem aK_le (hE : Encloses exp isq T a b Ti) (top : α) (n q m k i : Nat) (hi 
         (encl_add R (encl_diffs R hE.pvou i m k) (encl_diffs R hE.eupu q m k)).1))
 
 /-- The worst-slot, worst-output bound for `j ∉ {m, k}`: `bK ≤ G_j(k, i)` for every slot `i < n`. -/
-theorem bK_le (hE : Encloses exp isq T a b Ti) (top : α) (n V q m k i j : Nat) (hi : nlt i n)
-    (hj : nlt j V) (hjm : j = m → False) (hjk : j = k → False) :
-    bK R Ti top n V q m k ≤ gap T.EVOU T.PVOU (T.EUPU q) m j k i := by
+theorem bK_le (hE : Encloses exp isq T a b Ti) (top : α) (n Vo q m k i j : Nat) (hi : nlt i n)
+    (hj : nlt j Vo) (hjm : j = m → False) (hjk : j = k → False) :
+    bK R Ti top n Vo q m k ≤ gap T.EVOU T.PVOU (T.EUPU q) m j k i := by
   rw [gap_eq]
-  have hslot : worstToken R Ti top n V m k ≤ tokenSlot R Ti m k i j :=
-    le_trans (minIf_le top (fun _ => true) (fun i' => minIf top (notMK m k) (tokenSlot R Ti m k i') V) n i hi rfl)
-      (minIf_le top (notMK m k) (tokenSlot R Ti m k i) V j hj
+  have hslot : worstToken R Ti top n Vo m k ≤ tokenSlot R Ti m k i j :=
+    le_trans (minIf_le top (fun _ => true) (fun i' => minIf top (notMK m k) (tokenSlot R Ti m k i') Vo) n i hi rfl)
+      (minIf_le top (notMK m k) (tokenSlot R Ti m k i) Vo j hj
         (band_true (notM m j) (notM k j) (notM_of_ne hjm) (notM_of_ne hjk)))
-  have hU : minExceptK top (notM m) (fun j' => (diffs R Ti.EUPU q m j').lo) V k ≤ (diffs R Ti.EUPU q m j).lo :=
-    minExceptK_le top (notM m) (fun j' => (diffs R Ti.EUPU q m j').lo) V k j hj (notM_of_ne hjm) hjk
+  have hU : minExceptK top (notM m) (fun j' => (diffs R Ti.EUPU q m j').lo) Vo k ≤ (diffs R Ti.EUPU q m j).lo :=
+    minExceptK_le top (notM m) (fun j' => (diffs R Ti.EUPU q m j').lo) Vo k j hj (notM_of_ne hjm) hjk
   exact le_trans (R.dn_le _)
     (add_le_add (le_trans hslot (encl_add R (encl_diffs R hE.evou k m j) (encl_diffs R hE.pvou i m j)).1)
       (le_trans hU (encl_diffs R hE.eupu q m j).1))
 
-theorem gM_le (hE : Encloses exp isq T a b Ti) (top : α) (V q m i j : Nat) (hj : nlt j V)
-    (hjm : j = m → False) : gM R Ti top V q m i ≤ gap T.EVOU T.PVOU (T.EUPU q) m j m i :=
-  le_trans (minIf_le top (notM m) (maxTerms R Ti q m i) V j hj (notM_of_ne hjm))
+theorem gM_le (hE : Encloses exp isq T a b Ti) (top : α) (Vo q m i j : Nat) (hj : nlt j Vo)
+    (hjm : j = m → False) : gM R Ti top Vo q m i ≤ gap T.EVOU T.PVOU (T.EUPU q) m j m i :=
+  le_trans (minIf_le top (notM m) (maxTerms R Ti q m i) Vo j hj (notM_of_ne hjm))
     (maxTerms_le R exp isq T a b Ti hE q m i j)
 
 /-- The "smallest unless it sits at `k`" minimum for the max tokens: `bM ≤ G_j(m, i)`, `j ∉ {m, k}`. -/
-theorem bM_le (hE : Encloses exp isq T a b Ti) (top : α) (V q m k i j : Nat) (hj : nlt j V)
+theorem bM_le (hE : Encloses exp isq T a b Ti) (top : α) (Vo q m k i j : Nat) (hj : nlt j Vo)
     (hjm : j = m → False) (hjk : j = k → False) :
-    bM R Ti top V q m k i ≤ gap T.EVOU T.PVOU (T.EUPU q) m j m i :=
-  le_trans (minExceptK_le top (notM m) (maxTerms R Ti q m i) V k j hj (notM_of_ne hjm) hjk)
+    bM R Ti top Vo q m k i ≤ gap T.EVOU T.PVOU (T.EUPU q) m j m i :=
+  le_trans (minExceptK_le top (notM m) (maxTerms R Ti q m i) Vo k j hj (notM_of_ne hjm) hjk)
     (maxTerms_le R exp isq T a b Ti hE q m i j)
 
-theorem gQ_le (hE : Encloses exp isq T a b Ti) (top : α) (n V q m j : Nat) (hj : nlt j V)
-    (hjm : j = m → False) : gQ R Ti top n V q m ≤ gap T.EVOU T.PVOU (T.EUPU q) m j q n :=
-  le_trans (minIf_le top (notM m) (queryTerms R Ti n q m) V j hj (notM_of_ne hjm))
+theorem gQ_le (hE : Encloses exp isq T a b Ti) (top : α) (n Vo q m j : Nat) (hj : nlt j Vo)
+    (hjm : j = m → False) : gQ R Ti top n Vo q m ≤ gap T.EVOU T.PVOU (T.EUPU q) m j q n :=
+  le_trans (minIf_le top (notM m) (queryTerms R Ti n q m) Vo j hj (notM_of_ne hjm))
     (queryTerms_le R exp isq T a b Ti hE n q m j)
 
-theorem bQ_le (hE : Encloses exp isq T a b Ti) (top : α) (n V q m k j : Nat) (hj : nlt j V)
+theorem bQ_le (hE : Encloses exp isq T a b Ti) (top : α) (n Vo q m k j : Nat) (hj : nlt j Vo)
     (hjm : j = m → False) (hjk : j = k → False) :
-    bQ R Ti top n V q m k ≤ gap T.EVOU T.PVOU (T.EUPU q) m j q n :=
-  le_trans (minExceptK_le top (notM m) (queryTerms R Ti n q m) V k j hj (notM_of_ne hjm) hjk)
+    bQ R Ti top n Vo q m k ≤ gap T.EVOU T.PVOU (T.EUPU q) m j q n :=
+  le_trans (minExceptK_le top (notM m) (queryTerms R Ti n q m) Vo k j hj (notM_of_ne hjm) hjk)
     (queryTerms_le R exp isq T a b Ti hE n q m j)
 
 end
@@ -620,20 +621,20 @@ variable {α : Type} [OrdField α]
 /-- A non-max token `t` at slot `i`, output `j ≠ m`: `G_j(t, i) ≥ aK[t]` if `j = t`, `≥ bK[t]`
 otherwise (`cubic_output_split`). -/
 theorem lb_le (R : Rnd α) (exp : α → α) (isq : α) (T : Tables α) (a b : Nat → α) (Ti : IvTables α)
-    (hE : Encloses exp isq T a b Ti) (top : α) (n V q m j t i : Nat) (hi : nlt i n) (hj : nlt j V)
+    (hE : Encloses exp isq T a b Ti) (top : α) (n Vo q m j t i : Nat) (hi : nlt i n) (hj : nlt j Vo)
     (hjm : j = m → False) :
-    pick (LC.eqb j t) (aK R Ti top n q m t) (bK R Ti top n V q m t) ≤ gap T.EVOU T.PVOU (T.EUPU q) m j t i :=
+    pick (LC.eqb j t) (aK R Ti top n q m t) (bK R Ti top n Vo q m t) ≤ gap T.EVOU T.PVOU (T.EUPU q) m j t i :=
   pick_cases (P := fun v => v ≤ gap T.EVOU T.PVOU (T.EUPU q) m j t i) _ _ (LC.eqb j t)
     (fun e => by
       rw [LC.eqb_true j t e]
       exact aK_le R exp isq T a b Ti hE top n q m t i hi)
-    (fun e => bK_le R exp isq T a b Ti hE top n V q m t i j hi hj hjm (LC.eqb_false e))
+    (fun e => bK_le R exp isq T a b Ti hE top n Vo q m t i j hi hj hjm (LC.eqb_false e))
 
 /-- The worst-case value of a non-max token `t` at output `j`: `tok_t (lb_j(t) - mu)`, the `f`
 of the check (A if `j = t`, else B) of the pure case `t`. -/
 def worstVal (R : Rnd α) (exp : α → α) (isq : α) (T : Tables α) (a : Nat → α) (Ti : IvTables α)
-    (top : α) (n V q m j : Nat) (mu : α) (t : Nat) : α :=
-  tokW exp isq T a q t * (pick (LC.eqb j t) (aK R Ti top n q m t) (bK R Ti top n V q m t) - mu)
+    (top : α) (n Vo q m j : Nat) (mu : α) (t : Nat) : α :=
+  tokW exp isq T a q t * (pick (LC.eqb j t) (aK R Ti top n q m t) (bK R Ti top n Vo q m t) - mu)
 
 theorem encl_slotTotal (R : Rnd α) (exp : α → α) (isq : α) (T : Tables α) (a b : Nat → α)
     (Ti : IvTables α) (hE : Encloses exp isq T a b Ti) (q : Nat) :
@@ -646,10 +647,10 @@ margin sum (over `mu`) at every output `j ≠ m`. The worst token `k*` at output
 minimiser of `worstVal` over `S`; check A of `k*` covers `j = k*`, check B of `k*` the rest. -/
 theorem case_succ_margins (R : Rnd α) (exp : α → α) (exp_pos : ∀ a, 0 < exp a) (isq : α)
     (T : Tables α) (a b : Nat → α) (Ti : IvTables α) (hE : Encloses exp isq T a b Ti) (top : α)
-    (tauOf : (Nat → α) → Nat → α) (n V q m c : Nat) (S : Nat → Bool) (mu : α)
+    (tauOf : (Nat → α) → Nat → α) (n V Vo q m c : Nat) (S : Nat → Bool) (mu : α)
     (hv : CaseValid n V q m (c+1) S mu)
-    (hpass : ∀ k, nlt k V → S k = true → 0 < caseLowerBound R Ti top tauOf n V q m k (c+1) mu)
-    (x : Nat → Nat) (hx : InCase n q m (c+1) S x) (j : Nat) (hj : nlt j V) (hjm : j = m → False) :
+    (hpass : ∀ k, nlt k V → S k = true → 0 < caseLowerBound R Ti top tauOf n Vo q m k (c+1) mu)
+    (x : Nat → Nat) (hx : InCase n q m (c+1) S x) (j : Nat) (hj : nlt j Vo) (hjm : j = m → False) :
     0 < sumN (marginTerm exp isq T a b q m j mu x) (n+1) :=
   -- a slot not holding m exists; its token lies in S, below m
   match exists_true_of_count (fun i => notM m (x i)) n c hx.2.2 with
@@ -665,18 +666,18 @@ theorem case_succ_margins (R : Rnd α) (exp : α → α) (exp_pos : ∀ a, 0 < e
     (nsub_add (c+1) (countN (fun i => LC.eqb (x i) m) n)).symm.trans (congrArg (fun y => nsub y (c+1)) hs')
   -- each non-max slot's term is at least its token's worstVal
   have hslot : ∀ i, nlt i n → (x i = m → False) →
-      worstVal R exp isq T a Ti top n V q m j mu (x i)
+      worstVal R exp isq T a Ti top n Vo q m j mu (x i)
         ≤ tokW exp isq T a q (x i) * (gap T.EVOU T.PVOU (T.EUPU q) m j (x i) i - mu) := fun i hi _ =>
-    weighted_le mu (le_of_lt (exp_pos _)) (lb_le R exp isq T a b Ti hE top n V q m j (x i) i hi hj hjm)
-  OF.orE (exists_min (worstVal R exp isq T a Ti top n V q m j mu) S V)
+    weighted_le mu (le_of_lt (exp_pos _)) (lb_le R exp isq T a b Ti hE top n Vo q m j (x i) i hi hj hjm)
+  OF.orE (exists_min (worstVal R exp isq T a Ti top n Vo q m j mu) S V)
     (fun ex => match ex with
       | ⟨k, hk, hSk, hmin⟩ =>
         have hB := hpass k hk hSk
         OF.orE (LC.nat_eq_or j k)
           (fun e =>
             -- j = k*: check A of k*
-            have e1 : worstVal R exp isq T a Ti top n V q m j mu k = tokW exp isq T a q k * (aK R Ti top n q m k - mu) :=
-              congrArg (fun v => tokW exp isq T a q k * (pick v (aK R Ti top n q m k) (bK R Ti top n V q m k) - mu))
+            have e1 : worstVal R exp isq T a Ti top n Vo q m j mu k = tokW exp isq T a q k * (aK R Ti top n q m k - mu) :=
+              congrArg (fun v => tokW exp isq T a q k * (pick v (aK R Ti top n q m k) (bK R Ti top n Vo q m k) - mu))
                 (LC.eqb_of_eq e)
             lt_of_lt_of_le (lt_of_lt_of_le hB (min2_le_left _ _))
               (total_ge R exp exp_pos isq T a b Ti hE tauOf n q m j k mu x hx.1 hT
@@ -688,16 +689,16 @@ theorem case_succ_margins (R : Rnd α) (exp : α → α) (exp_pos : ∀ a, 0 < e
                 (nsub n (c+1)) hr))
           (fun ne =>
             -- j ≠ k*: check B of k*
-            have e1 : worstVal R exp isq T a Ti top n V q m j mu k = tokW exp isq T a q k * (bK R Ti top n V q m k - mu) :=
-              congrArg (fun v => tokW exp isq T a q k * (pick v (aK R Ti top n q m k) (bK R Ti top n V q m k) - mu))
+            have e1 : worstVal R exp isq T a Ti top n Vo q m j mu k = tokW exp isq T a q k * (bK R Ti top n Vo q m k - mu) :=
+              congrArg (fun v => tokW exp isq T a q k * (pick v (aK R Ti top n q m k) (bK R Ti top n Vo q m k) - mu))
                 (LC.eqb_of_ne ne)
             lt_of_lt_of_le (lt_of_lt_of_le hB (min2_le_right _ _))
               (total_ge R exp exp_pos isq T a b Ti hE tauOf n q m j k mu x hx.1 hT
-                (fun i => bM R Ti top V q m k i) (bK R Ti top n V q m k) (bQ R Ti top n V q m k)
-                (fun i _ _ => bM_le R exp isq T a b Ti hE top V q m k i j hj hjm ne)
+                (fun i => bM R Ti top Vo q m k i) (bK R Ti top n Vo q m k) (bQ R Ti top n Vo q m k)
+                (fun i _ _ => bM_le R exp isq T a b Ti hE top Vo q m k i j hj hjm ne)
                 (fun i hi hne => le_trans (le_of_eq e1.symm)
                   (le_trans (hmin (x i) (hnonmax i hi hne).2 (hnonmax i hi hne).1) (hslot i hi hne)))
-                (bQ_le R exp isq T a b Ti hE top n V q m k j hj hjm ne)
+                (bQ_le R exp isq T a b Ti hE top n Vo q m k j hj hjm ne)
                 (nsub n (c+1)) hr)))
     (fun hnone => False.elim (
       have hne : x i0 = m → False := ne_of_notM hP0
@@ -706,32 +707,32 @@ theorem case_succ_margins (R : Rnd α) (exp : α → α) (exp_pos : ∀ a, 0 < e
 /-- `c = 0`: every slot holds `m`; the kernel's total is below the input's margin sum. -/
 theorem case_zero_margins (R : Rnd α) (exp : α → α) (exp_pos : ∀ a, 0 < exp a) (isq : α)
     (T : Tables α) (a b : Nat → α) (Ti : IvTables α) (hE : Encloses exp isq T a b Ti) (top : α)
-    (tauOf : (Nat → α) → Nat → α) (n V q m : Nat) (S : Nat → Bool) (mu : α)
-    (hpass : 0 < caseLowerBound R Ti top tauOf n V q m 0 0 mu)
-    (x : Nat → Nat) (hx : InCase n q m 0 S x) (j : Nat) (hj : nlt j V) (hjm : j = m → False) :
+    (tauOf : (Nat → α) → Nat → α) (n Vo q m : Nat) (S : Nat → Bool) (mu : α)
+    (hpass : 0 < caseLowerBound R Ti top tauOf n Vo q m 0 0 mu)
+    (x : Nat → Nat) (hx : InCase n q m 0 S x) (j : Nat) (hj : nlt j Vo) (hjm : j = m → False) :
     0 < sumN (marginTerm exp isq T a b q m j mu x) (n+1) := by
   have hall : ∀ i, nlt i n → x i = m := fun i hi =>
     LC.eqb_true (x i) m (bneg_false _ (count_zero_false (fun i => notM m (x i)) n hx.2.2 i hi))
-  have hlo := (encl_ivFold R (tokW exp isq T a q q * posW exp isq T b q n * (gQ R Ti top n V q m - mu))
-    (ivMul R (queryWeight R Ti n q) (ivSub R (ivPt (gQ R Ti top n V q m)) (ivPt mu)))
-    (fun i => tokW exp isq T a q m * posW exp isq T b q i * (gM R Ti top V q m i - mu))
-    (fun i => ivMul R (ivMul R (Ti.tok q m) (Ti.pos q i)) (ivSub R (ivPt (gM R Ti top V q m i)) (ivPt mu)))
+  have hlo := (encl_ivFold R (tokW exp isq T a q q * posW exp isq T b q n * (gQ R Ti top n Vo q m - mu))
+    (ivMul R (queryWeight R Ti n q) (ivSub R (ivPt (gQ R Ti top n Vo q m)) (ivPt mu)))
+    (fun i => tokW exp isq T a q m * posW exp isq T b q i * (gM R Ti top Vo q m i - mu))
+    (fun i => ivMul R (ivMul R (Ti.tok q m) (Ti.pos q i)) (ivSub R (ivPt (gM R Ti top Vo q m i)) (ivPt mu)))
     (encl_mul R (encl_mul R (hE.tok q q) (hE.pos q n)) (encl_sub R (encl_pt _) (encl_pt mu)))
     (fun i => encl_mul R (encl_mul R (hE.tok q m) (hE.pos q i)) (encl_sub R (encl_pt _) (encl_pt mu))) n).1
-  have hslots : sumN (fun i => tokW exp isq T a q m * posW exp isq T b q i * (gM R Ti top V q m i - mu)) n
+  have hslots : sumN (fun i => tokW exp isq T a q m * posW exp isq T b q i * (gM R Ti top Vo q m i - mu)) n
       ≤ sumN (marginTerm exp isq T a b q m j mu x) n :=
     sumN_le _ _ n (fun i hi => by
-      show tokW exp isq T a q m * posW exp isq T b q i * (gM R Ti top V q m i - mu)
+      show tokW exp isq T a q m * posW exp isq T b q i * (gM R Ti top Vo q m i - mu)
         ≤ tokW exp isq T a q (x i) * posW exp isq T b q i * (gap T.EVOU T.PVOU (T.EUPU q) m j (x i) i - mu)
       rw [hall i hi]
       exact weighted_le mu (le_of_lt (mul_pos (exp_pos _) (exp_pos _)))
-        (gM_le R exp isq T a b Ti hE top V q m i j hj hjm))
-  have hquery : tokW exp isq T a q q * posW exp isq T b q n * (gQ R Ti top n V q m - mu)
+        (gM_le R exp isq T a b Ti hE top Vo q m i j hj hjm))
+  have hquery : tokW exp isq T a q q * posW exp isq T b q n * (gQ R Ti top n Vo q m - mu)
       ≤ marginTerm exp isq T a b q m j mu x n := by
     show _ ≤ tokW exp isq T a q (x n) * posW exp isq T b q n * (gap T.EVOU T.PVOU (T.EUPU q) m j (x n) n - mu)
     rw [hx.1]
     exact weighted_le mu (le_of_lt (mul_pos (exp_pos _) (exp_pos _)))
-      (gQ_le R exp isq T a b Ti hE top n V q m j hj hjm)
+      (gQ_le R exp isq T a b Ti hE top n Vo q m j hj hjm)
   have hsum := add_le_add hquery hslots
   rw [add_comm (marginTerm exp isq T a b q m j mu x n) _] at hsum
   exact lt_of_lt_of_le hpass (le_trans hlo hsum)
@@ -767,18 +768,18 @@ correct for the model with the exact tables `T` that the interval tables enclose
 theorem cubic_sound (R : Rnd α) (exp : α → α) (exp_pos : ∀ a, 0 < exp a)
     (exp_add : ∀ a b, exp (a + b) = exp a * exp b) (isq : α) (T : Tables α) (a b : Nat → α)
     (Ti : IvTables α) (hE : Encloses exp isq T a b Ti) (top : α) (tauOf : (Nat → α) → Nat → α)
-    (n V q m c : Nat) (S : Nat → Bool) (mu : α) (hv : CaseValid n V q m c S mu)
-    (hpass : OF.CaseChecked R Ti top tauOf n V q m c S mu) (x : Nat → Nat) (hx : OF.InCase n q m c S x) :
-    OF.Correct (OF.tableLogit exp isq T n x) V (LC.maxTok x (n+1)) := by
-  have hmargins : ∀ j, OF.nlt j V → (j = m → False) →
+    (n V Vo q m c : Nat) (S : Nat → Bool) (mu : α) (hv : CaseValid n V q m c S mu)
+    (hpass : OF.CaseChecked R Ti top tauOf n V Vo q m c S mu) (x : Nat → Nat) (hx : OF.InCase n q m c S x) :
+    OF.Correct (OF.tableLogit exp isq T n x) Vo (LC.maxTok x (n+1)) := by
+  have hmargins : ∀ j, OF.nlt j Vo → (j = m → False) →
       0 < OF.sumN (OF.marginTerm exp isq T a b q m j mu x) (n+1) :=
     match c, hv, hpass, hx with
     | 0, _, hp, hx0 => fun j hj hjm =>
-        OF.case_zero_margins R exp exp_pos isq T a b Ti hE top tauOf n V q m S mu hp x hx0 j hj hjm
+        OF.case_zero_margins R exp exp_pos isq T a b Ti hE top tauOf n Vo q m S mu hp x hx0 j hj hjm
     | c+1, hv1, hp, hx1 => fun j hj hjm =>
-        OF.case_succ_margins R exp exp_pos isq T a b Ti hE top tauOf n V q m c S mu hv1 hp x hx1 j hj hjm
+        OF.case_succ_margins R exp exp_pos isq T a b Ti hE top tauOf n V Vo q m c S mu hv1 hp x hx1 j hj hjm
   have hc := OF.correct_of_margins (fun i => OF.tokW exp isq T a q (x i) * OF.posW exp isq T b q i) (n+1)
-    (OF.nlt_zero_succ n) (fun i _ => OF.mul_pos (exp_pos _) (exp_pos _)) x T.EVOU T.PVOU (T.EUPU q) V m mu
+    (OF.nlt_zero_succ n) (fun i _ => OF.mul_pos (exp_pos _) (exp_pos _)) x T.EVOU T.PVOU (T.EUPU q) Vo m mu
     hv.margin hmargins
   rw [OF.case_max n V q m c S mu hv x hx]
   exact fun j hj hjm => by
