@@ -83,6 +83,12 @@ theorem countN_split (M : Nat → Bool) : (n : Nat) → countN M n + countN (fun
     rw [nadd4 (countN M n) (bnat (M n)) (countN (fun i => bneg (M i)) n) (bnat (bneg (M n))),
       countN_split M n, bnat_bneg (M n)]
 
+theorem countN_congr (M M' : Nat → Bool) : (n : Nat) → (∀ i, nlt i n → M i = M' i) → countN M n = countN M' n
+  | 0, _ => rfl
+  | n+1, h => by
+    show countN M n + bnat (M n) = countN M' n + bnat (M' n)
+    rw [countN_congr M M' n (fun i hi => h i (nlt_step i n hi)), h n (nlt_succ_self n)]
+
 theorem count_zero_false (P : Nat → Bool) : (n : Nat) → countN P n = 0 → ∀ i, nlt i n → P i = false
   | 0, _, _, h => False.elim h
   | n+1, h, i, hi => OF.orE (LC.bool_cases (P n))
@@ -786,5 +792,369 @@ theorem cubic_sound (R : Rnd α) (exp : α → α) (exp_pos : ∀ a, 0 < exp a)
     rw [OF.kernel_weights exp exp_pos exp_add isq T a b n x j, OF.kernel_weights exp exp_pos exp_add isq T a b n x m,
       hx.1]
     exact hc j hj hjm
+
+end
+
+/-! ## Counting: the kernel's count is at most the number of correct inputs -/
+
+/-- One row of `proof.cases`: `(q, m, c)`, the key set `S` (bit `k` is `S k`) and the margin. -/
+structure CubicCase (α : Type) where
+  q : Nat
+  m : Nat
+  c : Nat
+  S : Nat → Bool
+  mu : α
+
+namespace LC
+
+/-- Decidable equality of lists of tokens, by recursion (for `count_disjoint`). -/
+def decNat : (a b : Nat) → Decidable (a = b)
+  | 0, 0 => Decidable.isTrue rfl
+  | 0, _+1 => Decidable.isFalse (fun h => succ_ne_zero h.symm)
+  | _+1, 0 => Decidable.isFalse (fun h => succ_ne_zero h)
+  | a+1, b+1 => match decNat a b with
+    | Decidable.isTrue h => Decidable.isTrue (congrArg Nat.succ h)
+    | Decidable.isFalse h => Decidable.isFalse (fun e => h (succ_inj e))
+
+def decList : (a b : List Nat) → Decidable (a = b)
+  | [], [] => Decidable.isTrue rfl
+  | [], _ :: _ => Decidable.isFalse (fun h => cons_ne_nil h.symm)
+  | _ :: _, [] => Decidable.isFalse (fun h => cons_ne_nil h)
+  | x :: xs, y :: ys => match decNat x y, decList xs ys with
+    | Decidable.isTrue h1, Decidable.isTrue h2 => Decidable.isTrue (congr (congrArg List.cons h1) h2)
+    | Decidable.isFalse h1, _ => Decidable.isFalse (fun e => h1 (cons_inj e).1)
+    | _, Decidable.isFalse h2 => Decidable.isFalse (fun e => h2 (cons_inj e).2)
+
+/-- The token at position `i` of a list (`0` past its end): an input list as a function. -/
+def lnth : List Nat → Nat → Nat
+  | [], _ => 0
+  | x :: _, 0 => x
+  | _ :: xs, i+1 => lnth xs i
+
+theorem lnth_lapp (t : List Nat) : (s : List Nat) → (i : Nat) → OF.nlt i (llen s) → lnth (lapp s t) i = lnth s i
+  | [], _, h => False.elim h
+  | _ :: _, 0, _ => rfl
+  | _ :: xs, i+1, h => lnth_lapp t xs i h
+
+theorem lnth_lapp_len (q : Nat) : (s : List Nat) → lnth (lapp s [q]) (llen s) = q
+  | [] => rfl
+  | _ :: xs => lnth_lapp_len q xs
+
+theorem lapp_single_ne_nil (q : Nat) : (s : List Nat) → lapp s [q] = [] → False
+  | [], h => cons_ne_nil h
+  | _ :: _, h => cons_ne_nil h
+
+theorem lapp_single_inj (q : Nat) : (s t : List Nat) → lapp s [q] = lapp t [q] → s = t
+  | [], [], _ => rfl
+  | [], _ :: t', h => False.elim (lapp_single_ne_nil q t' (cons_inj h).2.symm)
+  | _ :: s', [], h => False.elim (lapp_single_ne_nil q s' (cons_inj h).2)
+  | x :: s', y :: t', h => congr (congrArg List.cons (cons_inj h).1) (lapp_single_inj q s' t' (cons_inj h).2)
+
+/-- The tokens `V-1, ..., 1, 0`. -/
+def rangeL : Nat → List Nat
+  | 0 => []
+  | V+1 => V :: rangeL V
+
+theorem nlt_of_mem_rangeL : (V y : Nat) → Mem y (rangeL V) → OF.nlt y V
+  | 0, _, h => False.elim h
+  | V+1, y, h => OF.orE h (fun e => Eq.subst (motive := fun z => OF.nlt z (V+1)) e.symm (OF.nlt_succ_self V))
+      (fun h' => OF.nlt_step y V (nlt_of_mem_rangeL V y h'))
+
+theorem mem_rangeL_of : (V y : Nat) → OF.nlt y V → Mem y (rangeL V)
+  | 0, _, h => False.elim h
+  | V+1, y, h => OF.orE (OF.nlt_succ_cases y V h) (fun h' => Or.inr (mem_rangeL_of V y h')) (fun e => Or.inl e)
+
+theorem rangeL_nodup : (V : Nat) → Nodup (rangeL V)
+  | 0 => trivial
+  | V+1 => ⟨fun h => nlt_irrefl V (nlt_of_mem_rangeL V V h), rangeL_nodup V⟩
+
+def maskStep (v : Nat) (l : List Nat) : Bool → List Nat
+  | true => v :: l
+  | false => l
+
+/-- The tokens `k < V` with `S k` (a key mask as a list, largest first). -/
+def maskL (S : Nat → Bool) : Nat → List Nat
+  | 0 => []
+  | V+1 => maskStep V (maskL S V) (S V)
+
+theorem mem_maskL (S : Nat → Bool) : (V y : Nat) → Mem y (maskL S V) → OF.nlt y V ∧ S y = true
+  | 0, _, h => False.elim h
+  | V+1, y, h => OF.orE (bool_cases (S V))
+      (fun e => by
+        have h2 : Mem y (maskStep V (maskL S V) (S V)) := h
+        rw [e] at h2
+        exact OF.orE h2
+          (fun e' => by rw [e']; exact ⟨OF.nlt_succ_self V, e⟩)
+          (fun h' => ⟨OF.nlt_step y V (mem_maskL S V y h').1, (mem_maskL S V y h').2⟩))
+      (fun e => by
+        have h2 : Mem y (maskStep V (maskL S V) (S V)) := h
+        rw [e] at h2
+        exact ⟨OF.nlt_step y V (mem_maskL S V y h2).1, (mem_maskL S V y h2).2⟩)
+
+theorem maskStep_nodup (v : Nat) (l : List Nat) (hl : Nodup l) (hv : Mem v l → False) :
+    (b : Bool) → Nodup (maskStep v l b)
+  | true => ⟨hv, hl⟩
+  | false => hl
+
+theorem maskL_nodup (S : Nat → Bool) : (V : Nat) → Nodup (maskL S V)
+  | 0 => trivial
+  | V+1 => maskStep_nodup V (maskL S V) (maskL_nodup S V)
+      (fun h => nlt_irrefl V (mem_maskL S V V h).1) (S V)
+
+theorem maskStep_len (v : Nat) (l : List Nat) : (b : Bool) → llen (maskStep v l b) = llen l + OF.bnat b
+  | true => rfl
+  | false => rfl
+
+theorem maskL_len (S : Nat → Bool) : (V : Nat) → llen (maskL S V) = OF.countN S V
+  | 0 => rfl
+  | V+1 => (maskStep_len V (maskL S V) (S V)).trans (congrArg (fun k => k + OF.bnat (S V)) (maskL_len S V))
+
+/-- `countN` peeling index 0 instead of the last index. -/
+theorem countN_shift (M : Nat → Bool) : (n : Nat) → OF.countN M (n+1) = OF.bnat (M 0) + OF.countN (fun i => M (i+1)) n
+  | 0 => nzero_add (OF.bnat (M 0))
+  | n+1 => by
+    show OF.countN M (n+1) + OF.bnat (M (n+1)) = OF.bnat (M 0) + (OF.countN (fun i => M (i+1)) n + OF.bnat (M (n+1)))
+    rw [countN_shift M n, nadd_assoc (OF.bnat (M 0)) (OF.countN (fun i => M (i+1)) n) (OF.bnat (M (n+1)))]
+
+/-- The entries of a sequence of shape `(S, m, c)` are `m` or tokens of `S`. -/
+theorem shape_mem (L : List Nat) (m : Nat) : (s : List Nat) → (c : Nat) → Shape L m s c → (y : Nat) →
+    Mem y s → y = m ∨ Mem y L
+  | [], _, _, _, h => False.elim h
+  | x :: xs, 0, hs, y, h => OF.orE h (fun e => Or.inl (e.trans hs.1)) (fun h' => shape_mem L m xs 0 hs.2 y h')
+  | x :: xs, c+1, hs, y, h => OF.orE hs
+      (fun hs' => OF.orE h (fun e => Or.inl (e.trans hs'.1)) (fun h' => shape_mem L m xs (c+1) hs'.2 y h'))
+      (fun hs' => OF.orE h (fun e => Or.inr (Eq.subst (motive := fun z => Mem z L) e.symm hs'.1))
+        (fun h' => shape_mem L m xs c hs'.2 y h'))
+
+theorem mem_lnth : (s : List Nat) → (i : Nat) → OF.nlt i (llen s) → Mem (lnth s i) s
+  | [], _, h => False.elim h
+  | _ :: _, 0, _ => Or.inl rfl
+  | _ :: xs, i+1, h => Or.inr (mem_lnth xs i h)
+
+theorem bnat_notM_self (m : Nat) : OF.bnat (OF.notM m m) = 0 :=
+  congrArg (fun b => OF.bnat (OF.bneg b)) (eqb_refl m)
+
+theorem bnat_notM_ne {m y : Nat} (h : y = m → False) : OF.bnat (OF.notM m y) = 1 :=
+  congrArg (fun b => OF.bnat (OF.bneg b)) (eqb_of_ne h)
+
+/-- A sequence of shape `(S, m, c)` has exactly `c` entries other than `m` (`m ∉ S`). -/
+theorem shape_count (L : List Nat) (m : Nat) (hm : Mem m L → False) : (s : List Nat) → (c : Nat) →
+    Shape L m s c → OF.countN (fun i => OF.notM m (lnth s i)) (llen s) = c
+  | [], _, hs => hs.symm
+  | x :: xs, 0, hs => by
+    have e : OF.countN (fun i => OF.notM m (lnth (x :: xs) i)) (llen xs + 1)
+        = OF.bnat (OF.notM m x) + OF.countN (fun i => OF.notM m (lnth xs i)) (llen xs) :=
+      countN_shift (fun i => OF.notM m (lnth (x :: xs) i)) (llen xs)
+    show OF.countN (fun i => OF.notM m (lnth (x :: xs) i)) (llen xs + 1) = 0
+    rw [e, shape_count L m hm xs 0 hs.2]
+    exact (congrArg (fun y => OF.bnat (OF.notM m y)) hs.1).trans (bnat_notM_self m)
+  | x :: xs, c+1, hs => by
+    have e : OF.countN (fun i => OF.notM m (lnth (x :: xs) i)) (llen xs + 1)
+        = OF.bnat (OF.notM m x) + OF.countN (fun i => OF.notM m (lnth xs i)) (llen xs) :=
+      countN_shift (fun i => OF.notM m (lnth (x :: xs) i)) (llen xs)
+    show OF.countN (fun i => OF.notM m (lnth (x :: xs) i)) (llen xs + 1) = c + 1
+    rw [e]
+    exact OF.orE hs
+      (fun hs' => by
+        rw [shape_count L m hm xs (c+1) hs'.2, hs'.1, bnat_notM_self m]
+        exact nzero_add (c+1))
+      (fun hs' => by
+        rw [shape_count L m hm xs c hs'.2,
+          bnat_notM_ne (fun e => hm (Eq.subst (motive := fun z => Mem z L) e hs'.1))]
+        exact nadd_comm 1 c)
+
+end LC
+
+namespace OF
+
+section
+variable {α : Type} [OrdField α]
+
+/-- The inputs of a case, as lists `slots ++ [q]` of length `n + 1`. -/
+def caseInputs (n V : Nat) (cs : CubicCase α) : List (List Nat) :=
+  LC.lmap (fun s => LC.lapp s [cs.q]) (LC.seqs (LC.maskL cs.S V) cs.m n cs.c)
+
+/-- The kernel's count: `Σ C(n, c) |S|^c` over the cases (`1` when `c = 0`). -/
+def kernelCount (n V : Nat) : List (CubicCase α) → Nat
+  | [] => 0
+  | cs :: rest => LC.choose n cs.c * LC.npow (countN cs.S V) cs.c + kernelCount n V rest
+
+/-- `read_cases`: no `(q, m, c)` is listed twice. -/
+def DistinctKeys : List (CubicCase α) → Prop
+  | [] => True
+  | cs :: rest => (∀ d, LC.Mem d rest → cs.q = d.q → cs.m = d.m → cs.c = d.c → False) ∧ DistinctKeys rest
+
+def orB : Bool → Bool → Bool
+  | true, _ => true
+  | false, b => b
+
+def ltD (a b : α) : Decidable (b ≤ a) → Bool
+  | Decidable.isTrue _ => false
+  | Decidable.isFalse _ => true
+
+/-- `a < b`, decided. -/
+def ltB (a b : α) : Bool := ltD a b (OrdField.decLe b a)
+
+def allB (p : Nat → Bool) : Nat → Bool
+  | 0 => true
+  | n+1 => band (allB p n) (p n)
+
+/-- `Correct L Vo m`, decided (every `j < Vo` is `m` or has `L j < L m`). -/
+def correctB (L : Nat → α) (Vo m : Nat) : Bool := allB (fun j => orB (LC.eqb j m) (ltB (L j) (L m))) Vo
+
+/-- Whether the model gets an input list (slots, then the query) right. -/
+def inputCorrect (exp : α → α) (isq : α) (T : Tables α) (n Vo : Nat) (l : List Nat) : Bool :=
+  correctB (tableLogit exp isq T n (LC.lnth l)) Vo (LC.maxTok (LC.lnth l) (n+1))
+
+theorem ltD_true {a b : α} (h : a < b) : (d : Decidable (b ≤ a)) → ltD a b d = true
+  | Decidable.isTrue h' => False.elim (not_le_of_lt h h')
+  | Decidable.isFalse _ => rfl
+
+theorem allB_true (p : Nat → Bool) : (n : Nat) → (∀ j, nlt j n → p j = true) → allB p n = true
+  | 0, _ => rfl
+  | n+1, h => band_true _ _ (allB_true p n (fun j hj => h j (nlt_step j n hj))) (h n (nlt_succ_self n))
+
+theorem orB_cases (a b : Bool) (ha : a = false → b = true) : orB a b = true :=
+  OF.orE (LC.bool_cases a)
+    (fun e => by rw [e]; rfl)
+    (fun e => by rw [e]; exact ha e)
+
+theorem correctB_of (L : Nat → α) (Vo m : Nat) (h : Correct L Vo m) : correctB L Vo m = true :=
+  allB_true _ Vo (fun j hj => orB_cases _ _ (fun e => ltD_true (h j hj (LC.eqb_false e)) _))
+
+theorem mem_caseInputs (n V : Nat) (cs : CubicCase α) (l : List Nat) (h : LC.Mem l (caseInputs n V cs)) :
+    ∃ s, LC.llen s = n ∧ LC.Shape (LC.maskL cs.S V) cs.m s cs.c ∧ l = LC.lapp s [cs.q] :=
+  match (LC.mem_lmap (fun s => LC.lapp s [cs.q]) l (LC.seqs (LC.maskL cs.S V) cs.m n cs.c)).mp h with
+  | ⟨s, hs, e⟩ => match (LC.seqs_mem (LC.maskL cs.S V) cs.m n cs.c s).mp hs with
+    | ⟨hlen, hshape⟩ => ⟨s, hlen, hshape, e⟩
+
+theorem m_not_in_keys (n V q m c : Nat) (S : Nat → Bool) (mu : α) (hv : CaseValid n V q m c S mu) :
+    LC.Mem m (LC.maskL S V) → False :=
+  fun h => LC.nlt_irrefl m (hv.keys m (LC.mem_maskL S V m h).2)
+
+/-- Each listed input of a valid case is an input of the case. -/
+theorem caseInputs_inCase (n V : Nat) (cs : CubicCase α) (hv : CaseValid n V cs.q cs.m cs.c cs.S cs.mu)
+    (l : List Nat) (h : LC.Mem l (caseInputs n V cs)) : InCase n cs.q cs.m cs.c cs.S (LC.lnth l) :=
+  match mem_caseInputs n V cs l h with
+  | ⟨s, hlen, hshape, e⟩ => by
+    rw [e]
+    have hlt : ∀ i, nlt i n → LC.lnth (LC.lapp s [cs.q]) i = LC.lnth s i := fun i hi =>
+      LC.lnth_lapp [cs.q] s i (Eq.subst (motive := fun k => nlt i k) hlen.symm hi)
+    refine ⟨?_, ?_, ?_⟩
+    · rw [← hlen]
+      exact LC.lnth_lapp_len cs.q s
+    · exact fun i hi => by
+        rw [hlt i hi]
+        exact OF.orE (LC.shape_mem (LC.maskL cs.S V) cs.m s cs.c hshape (LC.lnth s i)
+            (LC.mem_lnth s i (Eq.subst (motive := fun k => nlt i k) hlen.symm hi)))
+          (fun e' => Or.inl e') (fun h' => Or.inr (LC.mem_maskL cs.S V _ h').2)
+    · have ec := LC.shape_count (LC.maskL cs.S V) cs.m (m_not_in_keys n V cs.q cs.m cs.c cs.S cs.mu hv) s cs.c hshape
+      rw [hlen] at ec
+      rw [← ec]
+      exact countN_congr _ _ n (fun i hi => congrArg (notM cs.m) (hlt i hi))
+
+end
+
+end OF
+
+namespace OF
+
+section
+variable {α : Type} [OrdField α]
+
+theorem caseInputs_nodup (n V : Nat) (cs : CubicCase α) (hv : CaseValid n V cs.q cs.m cs.c cs.S cs.mu) :
+    LC.Nodup (caseInputs n V cs) :=
+  LC.nodup_lmap (fun s => LC.lapp s [cs.q]) (LC.lapp_single_inj cs.q) _
+    (LC.seqs_nodup (LC.maskL cs.S V) cs.m (LC.maskL_nodup cs.S V) (m_not_in_keys n V cs.q cs.m cs.c cs.S cs.mu hv) n cs.c)
+
+theorem caseInputs_len (n V : Nat) (cs : CubicCase α) :
+    LC.llen (caseInputs n V cs) = LC.choose n cs.c * LC.npow (countN cs.S V) cs.c :=
+  (LC.llen_lmap (fun s => LC.lapp s [cs.q]) _).trans ((LC.seqs_len (LC.maskL cs.S V) cs.m n cs.c).trans
+    (congrArg (fun k => LC.choose n cs.c * LC.npow k cs.c) (LC.maskL_len cs.S V)))
+
+theorem sizes_caseInputs (n V : Nat) : (cases : List (CubicCase α)) →
+    LC.sizes (LC.lmap (caseInputs n V) cases) = kernelCount n V cases
+  | [] => rfl
+  | cs :: rest => by
+    show LC.llen (caseInputs n V cs) + LC.sizes (LC.lmap (caseInputs n V) rest)
+      = LC.choose n cs.c * LC.npow (countN cs.S V) cs.c + kernelCount n V rest
+    rw [caseInputs_len n V cs, sizes_caseInputs n V rest]
+
+/-- Every listed input is an input: a list of `n + 1` tokens below `V`. -/
+theorem caseInputs_words (n V : Nat) (cs : CubicCase α) (hv : CaseValid n V cs.q cs.m cs.c cs.S cs.mu)
+    (l : List Nat) (h : LC.Mem l (caseInputs n V cs)) : LC.Mem l (LC.words (LC.rangeL V) (n+1)) :=
+  match mem_caseInputs n V cs l h with
+  | ⟨s, hlen, hshape, e⟩ => (LC.words_mem (LC.rangeL V) (n+1) l).mpr
+      ⟨by rw [e, LC.llen_lapp s [cs.q], hlen]; rfl,
+       fun y hy => LC.mem_rangeL_of V y (OF.orE ((LC.mem_lapp y s [cs.q]).mp (Eq.subst (motive := fun z => LC.Mem y z) e hy))
+         (fun hs => OF.orE (LC.shape_mem (LC.maskL cs.S V) cs.m s cs.c hshape y hs)
+           (fun e' => Eq.subst (motive := fun z => nlt z V) e'.symm hv.mV)
+           (fun hk => (LC.mem_maskL cs.S V y hk).1))
+         (fun hq => OF.orE hq (fun e' => Eq.subst (motive := fun z => nlt z V) e'.symm
+             (LC.nlt_of_nle_of_nlt cs.q cs.m V hv.qm hv.mV))
+           (fun f => False.elim f)))⟩
+
+/-- Cases with different `(q, m, c)` share no input: an input determines its query, its label
+and its number of non-max slots. -/
+theorem cases_disjoint (n V : Nat) : (cases : List (CubicCase α)) →
+    (∀ cs, LC.Mem cs cases → CaseValid n V cs.q cs.m cs.c cs.S cs.mu) → DistinctKeys cases →
+    LC.PairwiseDisj (LC.lmap (caseInputs n V) cases)
+  | [], _, _ => trivial
+  | cs :: rest, hv, hd => ⟨fun d hdm => match (LC.mem_lmap (caseInputs n V) d rest).mp hdm with
+      | ⟨cs', hcs', e⟩ => fun l hl1 hl2 => by
+        have hl2' : LC.Mem l (caseInputs n V cs') := Eq.subst (motive := fun z => LC.Mem l z) e hl2
+        have hv1 := hv cs (Or.inl rfl)
+        have hv2 := hv cs' (Or.inr hcs')
+        have hx1 := caseInputs_inCase n V cs hv1 l hl1
+        have hx2 := caseInputs_inCase n V cs' hv2 l hl2'
+        have eq : cs.q = cs'.q := hx1.1.symm.trans hx2.1
+        have em : cs.m = cs'.m := (case_max n V cs.q cs.m cs.c cs.S cs.mu hv1 (LC.lnth l) hx1).symm.trans
+          (case_max n V cs'.q cs'.m cs'.c cs'.S cs'.mu hv2 (LC.lnth l) hx2)
+        have hc2 := hx2.2.2
+        rw [← em] at hc2
+        exact hd.1 cs' hcs' eq em (hx1.2.2.symm.trans hc2),
+    cases_disjoint n V rest (fun c h => hv c (Or.inr h)) hd.2⟩
+
+end
+
+end OF
+
+section
+variable {α : Type} [OrdField α]
+
+/-- sound: cubic. The kernel's count for the cubic rule is sound: for listed cases that are
+valid and pairwise distinct in `(q, m, c)` (`read_cases`) and all pass (`check_cases`), the
+count `Σ C(n, c) |S|^c` is at most the number of correct inputs among the lists of `n + 1`
+tokens below `V`, which `words (rangeL V) (n+1)` lists each exactly once (`count_disjoint`,
+`cubic_count`, `cubic_sound`). -/
+theorem cubic_count_sound (R : Rnd α) (exp : α → α) (exp_pos : ∀ a, 0 < exp a)
+    (exp_add : ∀ a b, exp (a + b) = exp a * exp b) (isq : α) (T : Tables α) (a b : Nat → α)
+    (Ti : IvTables α) (hE : Encloses exp isq T a b Ti) (top : α) (tauOf : (Nat → α) → Nat → α)
+    (n V Vo : Nat) (cases : List (CubicCase α)) (hdist : OF.DistinctKeys cases)
+    (hvalid : ∀ cs, LC.Mem cs cases → CaseValid n V cs.q cs.m cs.c cs.S cs.mu)
+    (hpass : ∀ cs, LC.Mem cs cases → OF.CaseChecked R Ti top tauOf n V Vo cs.q cs.m cs.c cs.S cs.mu) :
+    LC.nle (OF.kernelCount n V cases)
+      (LC.countP (OF.inputCorrect exp isq T n Vo) (LC.words (LC.rangeL V) (n+1))) ∧
+    (∀ l, LC.Mem l (LC.words (LC.rangeL V) (n+1)) ↔ (LC.llen l = n+1 ∧ ∀ t, LC.Mem t l → OF.nlt t V)) ∧
+    LC.Nodup (LC.words (LC.rangeL V) (n+1)) :=
+  ⟨Eq.subst (motive := fun k => LC.nle k (LC.countP (OF.inputCorrect exp isq T n Vo) (LC.words (LC.rangeL V) (n+1))))
+    (OF.sizes_caseInputs n V cases)
+    (count_disjoint LC.decList (OF.inputCorrect exp isq T n Vo) (LC.words (LC.rangeL V) (n+1))
+      (LC.lmap (OF.caseInputs n V) cases)
+      (fun c hc => match (LC.mem_lmap (OF.caseInputs n V) c cases).mp hc with
+        | ⟨cs, hcs, e⟩ => Eq.subst (motive := fun z => LC.Nodup z) e.symm (OF.caseInputs_nodup n V cs (hvalid cs hcs)))
+      (OF.cases_disjoint n V cases hvalid hdist)
+      (fun c hc => match (LC.mem_lmap (OF.caseInputs n V) c cases).mp hc with
+        | ⟨cs, hcs, e⟩ => fun l hl => OF.caseInputs_words n V cs (hvalid cs hcs) l
+            (Eq.subst (motive := fun z => LC.Mem l z) e hl))
+      (fun c hc => match (LC.mem_lmap (OF.caseInputs n V) c cases).mp hc with
+        | ⟨cs, hcs, e⟩ => fun l hl => OF.correctB_of _ Vo _
+            (cubic_sound R exp exp_pos exp_add isq T a b Ti hE top tauOf n V Vo cs.q cs.m cs.c cs.S cs.mu
+              (hvalid cs hcs) (hpass cs hcs) (LC.lnth l)
+              (OF.caseInputs_inCase n V cs (hvalid cs hcs) l (Eq.subst (motive := fun z => LC.Mem l z) e hl))))),
+   fun l => ⟨fun h => ⟨((LC.words_mem (LC.rangeL V) (n+1) l).mp h).1,
+       fun t ht => LC.nlt_of_mem_rangeL V t (((LC.words_mem (LC.rangeL V) (n+1) l).mp h).2 t ht)⟩,
+     fun h => (LC.words_mem (LC.rangeL V) (n+1) l).mpr ⟨h.1, fun t ht => LC.mem_rangeL_of V t (h.2 t ht)⟩⟩,
+   LC.words_nodup (LC.rangeL V) (LC.rangeL_nodup V) (n+1)⟩
 
 end
