@@ -1,0 +1,341 @@
+/-!
+# BruteForce.lean: the brute-force rule as `checker/proofs/brute_force.py` computes it, and its soundness
+
+`query_tables` (`bfA`, `bfWidth`, `bfMag`, `bfTheta`, the guard) and the per-input test of
+`count_correct_for_query` (`bfTotal`, `bfThreshold`, `bfY`, `bfD`, `BFPass`) on the kernel's
+interval tables. The float sums are modelled by two functions `fladd`, `flsub` in the
+standard model **below the overflow threshold**:
+
+    |fladd p q - (p + q)| ≤ u |p + q|   whenever |p + q| ≤ 2^1023   (and the same for flsub)
+
+This is what binary64 `+`/`-` satisfy in every rounding mode with `u = 2^-52`: a finite result
+of magnitude at least 2^-1022 is a neighbour of the exact one (relative error below one ulp),
+a smaller one is exact (a sum of two floats below 2^-1022 is a multiple of 2^-1074, hence a
+float; this needs gradual underflow, which `arith.self_test` checks), and no result of
+magnitude at most 2^1023 overflows. `fl_sum_error_guarded` shows that the kernel's guard
+`K max|lo| < 2^1000` (with `2 K u ≤ 1`) puts every addition the summation performs, and the
+final subtraction, below 2^1023, so the model applies to each of them.
+-/
+
+namespace OF
+
+section
+variable {α : Type} [OrdField α]
+
+/-! ## Recursive summation with the standard model only where it holds -/
+
+theorem abs_split (sh s x : α) : abs (sh + x) ≤ abs (sh - s) + (abs s + abs x) := by
+  have e : sh + x = (sh - s) + (s + x) := by rw [← add_assoc (sh - s) s x, sub_add_cancel sh s]
+  rw [e]
+  exact le_trans (abs_add (sh - s) (s + x)) (add_le_add_left (abs_add s x) (abs (sh - s)))
+
+theorem pw_succ_ge {u : α} (hu : 0 ≤ u) (k : Nat) : pw (1 + u) k ≤ pw (1 + u) (k+1) := by
+  show pw (1 + u) k ≤ pw (1 + u) k * (1 + u)
+  rw [mul_add (pw (1 + u) k) 1 u, mul_one (pw (1 + u) k)]
+  exact le_add_of_nonneg_right (mul_nonneg (le_trans zero_le_one (one_le_pw hu k)) hu)
+
+theorem sumN_abs_nonneg (a : Nat → α) (k : Nat) : 0 ≤ sumN (fun i => abs (a i)) k :=
+  sumN_nonneg _ k (fun i _ => abs_nonneg (a i))
+
+/-- supports: fl_sum_error. The error bound of `fl_sum_error` when the standard model is known
+only for sums of magnitude at most `Ω`, provided `(1 + u)^k Σ|a_i| ≤ Ω`: then every addition
+the recursive summation performs has an exact result of magnitude at most `Ω`. -/
+theorem fl_sum_error_guarded (fladd : α → α → α) (u Ω : α) (hu : 0 ≤ u)
+    (hfl : ∀ p q : α, abs (p + q) ≤ Ω → abs (fladd p q - (p + q)) ≤ u * abs (p + q)) (a : Nat → α) :
+    (k : Nat) → pw (1 + u) k * sumN (fun i => abs (a i)) (k+1) ≤ Ω →
+    abs (flSum fladd a (k+1) - sumN a (k+1)) ≤ (pw (1 + u) k - 1) * sumN (fun i => abs (a i)) (k+1)
+  | 0, _ => by
+    show abs (a 0 - (0 + a 0)) ≤ (1 - 1) * (0 + abs (a 0))
+    rw [zero_add (a 0), sub_self (a 0), sub_self (1 : α), zero_mul (0 + abs (a 0)), abs_zero]
+    exact le_refl 0
+  | k+1, hk => by
+    have hP1 : 1 ≤ pw (1 + u) k := one_le_pw hu k
+    have hS : sumN (fun i => abs (a i)) (k+1) ≤ sumN (fun i => abs (a i)) (k+2) :=
+      le_add_of_nonneg_right (abs_nonneg (a (k+1)))
+    have hbig : pw (1 + u) k * sumN (fun i => abs (a i)) (k+2) ≤ Ω :=
+      le_trans (mul_le_mul_of_nonneg_right (pw_succ_ge hu k) (sumN_abs_nonneg a (k+2))) hk
+    have ih := fl_sum_error_guarded fladd u Ω hu hfl a k
+      (le_trans (mul_le_mul_of_nonneg_left hS (le_trans zero_le_one hP1)) hbig)
+    -- the exact result of this addition: |ŝ + x| ≤ (P - 1) S + S + |x| ≤ P (S + |x|) ≤ Ω
+    have hadd : abs (flSum fladd a (k+1) + a (k+1)) ≤ Ω := by
+      have h1 := abs_split (flSum fladd a (k+1)) (sumN a (k+1)) (a (k+1))
+      have h2 : abs (flSum fladd a (k+1) - sumN a (k+1)) + (abs (sumN a (k+1)) + abs (a (k+1)))
+          ≤ (pw (1 + u) k - 1) * sumN (fun i => abs (a i)) (k+1)
+            + (sumN (fun i => abs (a i)) (k+1) + abs (a (k+1))) :=
+        add_le_add ih (add_le_add_right (abs_sumN_le a (k+1)) (abs (a (k+1))))
+      have e : (pw (1 + u) k - 1) * sumN (fun i => abs (a i)) (k+1)
+            + (sumN (fun i => abs (a i)) (k+1) + abs (a (k+1)))
+          = pw (1 + u) k * sumN (fun i => abs (a i)) (k+1) + abs (a (k+1)) := by
+        rw [← add_assoc, sub_mul (pw (1 + u) k) 1 (sumN (fun i => abs (a i)) (k+1)),
+          one_mul (sumN (fun i => abs (a i)) (k+1)), sub_add_cancel]
+      have h3 : pw (1 + u) k * sumN (fun i => abs (a i)) (k+1) + abs (a (k+1))
+          ≤ pw (1 + u) k * sumN (fun i => abs (a i)) (k+2) := by
+        show _ ≤ pw (1 + u) k * (sumN (fun i => abs (a i)) (k+1) + abs (a (k+1)))
+        rw [mul_add (pw (1 + u) k) (sumN (fun i => abs (a i)) (k+1)) (abs (a (k+1)))]
+        apply add_le_add_left
+        have h4 := mul_le_mul_of_nonneg_right hP1 (abs_nonneg (a (k+1)))
+        rw [one_mul (abs (a (k+1)))] at h4
+        exact h4
+      rw [e] at h2
+      exact le_trans h1 (le_trans h2 (le_trans h3 hbig))
+    exact fl_sum_step hu hP1 (hfl (flSum fladd a (k+1)) (a (k+1)) hadd) ih (abs_sumN_le a (k+1))
+
+/-- `(1 + u)^k ≤ 1 + 2 k u` while `2 k u ≤ 1`. -/
+theorem pw_bound {u : α} (hu : 0 ≤ u) : (k : Nat) → ofN k * u + ofN k * u ≤ 1 →
+    pw (1 + u) k ≤ 1 + (ofN k * u + ofN k * u)
+  | 0, _ => by
+    show (1 : α) ≤ 1 + (0 * u + 0 * u)
+    rw [zero_mul u, zero_add (0 : α), add_zero (1 : α)]
+    exact le_refl 1
+  | k+1, hk => by
+    have ev : ofN (k+1) * u = ofN k * u + u := by
+      show (ofN k + 1) * u = ofN k * u + u
+      rw [add_mul (ofN k) 1 u, one_mul u]
+    rw [ev] at hk
+    rw [ev]
+    have e2 : ofN k * u + u + (ofN k * u + u) = ofN k * u + ofN k * u + (u + u) :=
+      add4 (ofN k * u) u (ofN k * u) u
+    rw [e2] at hk
+    rw [e2]
+    have hw : ofN k * u + ofN k * u ≤ 1 := le_trans (le_add_of_nonneg_right (add_nonneg hu hu)) hk
+    have ih := pw_bound hu k hw
+    -- (1 + w)(1 + u) = 1 + w + u + w u ≤ 1 + w + u + u
+    have h1 : pw (1 + u) k * (1 + u) ≤ (1 + (ofN k * u + ofN k * u)) * (1 + u) :=
+      mul_le_mul_of_nonneg_right ih (add_nonneg zero_le_one hu)
+    have e3 : (1 + (ofN k * u + ofN k * u)) * (1 + u)
+        = 1 + (ofN k * u + ofN k * u) + u + (ofN k * u + ofN k * u) * u := by
+      rw [mul_add (1 + (ofN k * u + ofN k * u)) 1 u, mul_one (1 + (ofN k * u + ofN k * u)),
+        add_mul 1 (ofN k * u + ofN k * u) u, one_mul u, ← add_assoc (1 + (ofN k * u + ofN k * u)) u _]
+    have h2 : (ofN k * u + ofN k * u) * u ≤ u := by
+      have h := mul_le_mul_of_nonneg_right hw hu
+      rw [one_mul u] at h
+      exact h
+    have e4 : 1 + (ofN k * u + ofN k * u) + u + u = 1 + (ofN k * u + ofN k * u + (u + u)) := by
+      rw [add_assoc (1 + (ofN k * u + ofN k * u)) u u, add_assoc 1 (ofN k * u + ofN k * u) (u + u)]
+    show pw (1 + u) k * (1 + u) ≤ 1 + (ofN k * u + ofN k * u + (u + u))
+    rw [← e4]
+    rw [e3] at h1
+    exact le_trans h1 (add_le_add_left h2 _)
+
+theorem two_mul (y : α) : (1 + 1) * y = y + y := by
+  rw [add_mul 1 1 y, one_mul y]
+
+theorem sumN_const (c : α) : (k : Nat) → sumN (fun _ => c) k = ofN k * c
+  | 0 => (zero_mul c).symm
+  | k+1 => by
+    show sumN (fun _ => c) k + c = (ofN k + 1) * c
+    rw [sumN_const c k, add_mul (ofN k) 1 c, one_mul c]
+
+theorem pw_add (x : α) (a : Nat) : (b : Nat) → pw x (a + b) = pw x a * pw x b
+  | 0 => (mul_one (pw x a)).symm
+  | b+1 => by
+    show pw x (a + b) * x = pw x a * (pw x b * x)
+    rw [pw_add x a b, mul_assoc (pw x a) (pw x b) x]
+
+theorem pw_nonneg {x : α} (hx : 0 ≤ x) : (k : Nat) → 0 ≤ pw x k
+  | 0 => zero_le_one
+  | k+1 => mul_nonneg (pw_nonneg hx k) hx
+
+/-- `4 · 2^1000 ≤ 2^1023`. -/
+theorem four_guard : (1 + 1) * ((1 + 1) * pw (1 + 1 : α) 1000) ≤ pw (1 + 1 : α) 1023 := by
+  have h2 : (0 : α) ≤ 1 + 1 := add_nonneg zero_le_one zero_le_one
+  have e : (1 + 1) * ((1 + 1) * pw (1 + 1 : α) 1000) = pw (1 + 1 : α) 1002 := by
+    show (1 + 1) * ((1 + 1) * pw (1 + 1 : α) 1000) = pw (1 + 1 : α) 1000 * (1 + 1) * (1 + 1)
+    rw [mul_comm (1 + 1 : α) (pw (1 + 1 : α) 1000), mul_comm (1 + 1 : α) (pw (1 + 1 : α) 1000 * (1 + 1))]
+  rw [e]
+  have e2 : pw (1 + 1 : α) 1023 = pw (1 + 1 : α) 1002 * pw (1 + 1 : α) 21 := pw_add (1 + 1 : α) 1002 21
+  rw [e2]
+  have h := mul_le_mul_of_nonneg_left (one_le_pw zero_le_one 21) (pw_nonneg h2 1002)
+  rw [mul_one (pw (1 + 1 : α) 1002)] at h
+  exact h
+
+theorem abs_le_sub_add (sh s : α) : abs sh ≤ abs (sh - s) + abs s := by
+  have h := abs_add (sh - s) s
+  rw [sub_add_cancel sh s] at h
+  exact h
+
+theorem abs_neg_le (D : α) : abs (-D) ≤ abs D :=
+  abs_le_of (neg_le_neg (le_abs_self D)) (by
+    have h := neg_le_neg (neg_abs_le D)
+    rw [neg_neg] at h
+    exact h)
+
+theorem le_maxIf_start (bot : α) (keep : Nat → Bool) (f : Nat → α) : (n : Nat) → bot ≤ maxIf bot keep f n
+  | 0 => le_refl bot
+  | n+1 => le_trans (le_maxIf_start bot keep f n) (le_maxStep_left (maxIf bot keep f n) (f n) (keep n))
+
+end
+
+end OF
+
+namespace LC
+
+theorem nmax_lt (a b V : Nat) (ha : OF.nlt a V) (hb : OF.nlt b V) : OF.nlt (nmax a b) V :=
+  OF.orE (bool_cases (nleb a b))
+    (fun e => Eq.subst (motive := fun t => OF.nlt (pickN t b a) V) e.symm hb)
+    (fun e => Eq.subst (motive := fun t => OF.nlt (pickN t b a) V) e.symm ha)
+
+theorem maxTok_lt (x : Nat → Nat) (V : Nat) (h0 : OF.nlt 0 V) : (N : Nat) → (∀ i, OF.nlt i N → OF.nlt (x i) V) →
+    OF.nlt (maxTok x N) V
+  | 0, _ => h0
+  | N+1, h => nmax_lt (maxTok x N) (x N) V (maxTok_lt x V h0 N (fun i hi => h i (OF.nlt_step i N hi)))
+      (h N (OF.nlt_succ_self N))
+
+end LC
+
+namespace OF
+
+section
+variable {α : Type} [OrdField α]
+
+/-! ## `query_tables` and the per-input test -/
+
+/-- `A[i, t, j] = (tok[q, t] * pos[q, i]) * ((EVOU[t, j] + PVOU[i, j]) + EUPU[q, j])`. -/
+def bfA (R : Rnd α) (Ti : IvTables α) (q i t j : Nat) : Iv α :=
+  ivMul R (ivMul R (Ti.tok q t) (Ti.pos q i)) (ivAdd R (ivAdd R (Ti.EVOU t j) (Ti.PVOU i j)) (Ti.EUPU q j))
+
+/-- `width[i, t] = np.max(up(A.hi - A.lo), axis=-1)` (entries are `≥ 0`; the scan starts at 0). -/
+def bfWidth (R : Rnd α) (Ti : IvTables α) (Vo q i t : Nat) : α :=
+  maxIf 0 (fun _ => true) (fun j => R.up ((bfA R Ti q i t j).hi - (bfA R Ti q i t j).lo)) Vo
+
+/-- `magnitude[i, t] = np.max(np.abs(A.lo), axis=-1)`. -/
+def bfMag (R : Rnd α) (Ti : IvTables α) (Vo q i t : Nat) : α :=
+  maxIf 0 (fun _ => true) (fun j => abs (bfA R Ti q i t j).lo) Vo
+
+/-- `theta[i, t] = up(up(width + up(gamma * magnitude)) * twice)`. -/
+def bfTheta (R : Rnd α) (Ti : IvTables α) (Vo q i t : Nat) (gamma twice : α) : α :=
+  R.up (R.up (bfWidth R Ti Vo q i t + R.up (gamma * bfMag R Ti Vo q i t)) * twice)
+
+/-- `total[j]`: the float sum `lo[0, x_0, j] + lo[1, x_1, j] + ... + lo[K-1, q, j]`, left to right. -/
+def bfTotal (fladd : α → α → α) (R : Rnd α) (Ti : IvTables α) (q : Nat) (x : Nat → Nat) (n j : Nat) : α :=
+  flSum fladd (fun i => (bfA R Ti q i (x i) j).lo) (n+1)
+
+/-- `threshold`: `theta[K-1, q]`, then `up(threshold + theta[i, x_i])` for `i = 0, ..., K-2`. -/
+def bfThreshold (R : Rnd α) (Ti : IvTables α) (Vo q : Nat) (gamma twice : α) (x : Nat → Nat) (n : Nat) : α :=
+  upFold R (bfTheta R Ti Vo q n q gamma twice) (fun i => bfTheta R Ti Vo q i (x i) gamma twice) n
+
+/-- `np.max(total)` after `put_along_axis(total, top, -inf)`: over `j ≠ m` (`bot` is the `-inf`). -/
+def bfY (fladd : α → α → α) (R : Rnd α) (Ti : IvTables α) (Vo : Nat) (bot : α) (q : Nat) (x : Nat → Nat)
+    (n : Nat) : α :=
+  maxIf bot (notM (LC.maxTok x (n+1))) (fun j => bfTotal fladd R Ti q x n j) Vo
+
+/-- `d = x - y` in floats, `x = total[top]`, `top` the maximum token. -/
+def bfD (fladd flsub : α → α → α) (R : Rnd α) (Ti : IvTables α) (Vo : Nat) (bot : α) (q : Nat)
+    (x : Nat → Nat) (n : Nat) : α :=
+  flsub (bfTotal fladd R Ti q x n (LC.maxTok x (n+1))) (bfY fladd R Ti Vo bot q x n)
+
+/-- The kernel counts the input iff `d > threshold`. -/
+def BFPass (fladd flsub : α → α → α) (R : Rnd α) (Ti : IvTables α) (Vo : Nat) (bot gamma twice : α)
+    (x : Nat → Nat) (n : Nat) : Prop :=
+  bfThreshold R Ti Vo (x n) gamma twice x n < bfD fladd flsub R Ti Vo bot (x n) x n
+
+/-! ## The test's error term covers the float sums -/
+
+/-- The exact entry `A_i[x_i, j]` (kernel weights `tok * pos`). -/
+def bfExact (exp : α → α) (isq : α) (T : Tables α) (a b : Nat → α) (q : Nat) (x : Nat → Nat) (j i : Nat) : α :=
+  tokW exp isq T a q (x i) * posW exp isq T b q i * ((T.EVOU (x i) j + T.PVOU i j) + T.EUPU q j)
+
+/-- Position `i`'s share of the error, `width + gamma * magnitude`. -/
+def bfErr (R : Rnd α) (Ti : IvTables α) (Vo q : Nat) (gamma : α) (x : Nat → Nat) (i : Nat) : α :=
+  bfWidth R Ti Vo q i (x i) + gamma * bfMag R Ti Vo q i (x i)
+
+theorem encl_bfA (R : Rnd α) (exp : α → α) (isq : α) (T : Tables α) (a b : Nat → α) (Ti : IvTables α)
+    (hE : Encloses exp isq T a b Ti) (q : Nat) (x : Nat → Nat) (j i : Nat) :
+    Encl (bfExact exp isq T a b q x j i) (bfA R Ti q i (x i) j) :=
+  encl_mul R (encl_mul R (hE.tok q (x i)) (hE.pos q i))
+    (encl_add R (encl_add R (hE.evou (x i) j) (hE.pvou i j)) (hE.eupu q j))
+
+theorem bfErr_nonneg (R : Rnd α) (Ti : IvTables α) (Vo q : Nat) (gamma : α) (hg : 0 ≤ gamma) (x : Nat → Nat)
+    (i : Nat) : 0 ≤ bfErr R Ti Vo q gamma x i :=
+  add_nonneg (le_maxIf_start 0 _ _ Vo) (mul_nonneg hg (le_maxIf_start 0 _ _ Vo))
+
+/-- For every output `j < Vo`: the float sum is within `E = Σ_i (width_i + gamma mag_i)` of the
+exact sum, and is at most `2 · 2^1000` in magnitude; the guard and `2 K u ≤ 1` give the
+premise of `fl_sum_error_guarded`. -/
+theorem bf_total_err (R : Rnd α) (exp : α → α) (isq : α) (T : Tables α) (a b : Nat → α) (Ti : IvTables α)
+    (hE : Encloses exp isq T a b Ti) (fladd : α → α → α) (u : α) (hu : 0 ≤ u)
+    (hadd : ∀ p q : α, abs (p + q) ≤ pw (1 + 1) 1023 → abs (fladd p q - (p + q)) ≤ u * abs (p + q))
+    (n Vo q : Nat) (gamma Mbig : α) (hg : pw (1 + u) n - 1 ≤ gamma)
+    (hK : ofN (n+1) * u + ofN (n+1) * u ≤ 1) (x : Nat → Nat)
+    (hM : ∀ i, nlt i (n+1) → bfMag R Ti Vo q i (x i) ≤ Mbig) (hguard : ofN (n+1) * Mbig < pw (1 + 1) 1000)
+    (j : Nat) (hj : nlt j Vo) :
+    abs (bfTotal fladd R Ti q x n j - sumN (bfExact exp isq T a b q x j) (n+1))
+        ≤ sumN (bfErr R Ti Vo q gamma x) (n+1) ∧
+      abs (bfTotal fladd R Ti q x n j) ≤ (1 + 1) * pw (1 + 1) 1000 := by
+  have hP : pw (1 + u) n ≤ 1 + 1 := by
+    have hKn : ofN n * u + ofN n * u ≤ 1 := by
+      have e : ofN (n+1) * u = ofN n * u + u := by
+        show (ofN n + 1) * u = ofN n * u + u
+        rw [add_mul (ofN n) 1 u, one_mul u]
+      rw [e, add4 (ofN n * u) u (ofN n * u) u] at hK
+      exact le_trans (le_add_of_nonneg_right (add_nonneg hu hu)) hK
+    exact le_trans (pw_bound hu n hKn) (add_le_add_left hKn 1)
+  have hP1 : 1 ≤ pw (1 + u) n := one_le_pw hu n
+  have hmag : ∀ i, abs (bfA R Ti q i (x i) j).lo ≤ bfMag R Ti Vo q i (x i) := fun i =>
+    le_maxIf 0 (fun _ => true) (fun j' => abs (bfA R Ti q i (x i) j').lo) Vo j hj rfl
+  have hwid : ∀ i, (bfA R Ti q i (x i) j).hi - (bfA R Ti q i (x i) j).lo ≤ bfWidth R Ti Vo q i (x i) := fun i =>
+    le_trans (R.le_up _) (le_maxIf 0 (fun _ => true)
+      (fun j' => R.up ((bfA R Ti q i (x i) j').hi - (bfA R Ti q i (x i) j').lo)) Vo j hj rfl)
+  -- Σ|lo| ≤ Σ mag ≤ K Mbig < 2^1000
+  have hS1 : sumN (fun i => abs (bfA R Ti q i (x i) j).lo) (n+1) ≤ sumN (fun i => bfMag R Ti Vo q i (x i)) (n+1) :=
+    sumN_le _ _ (n+1) (fun i _ => hmag i)
+  have hS2 : sumN (fun i => bfMag R Ti Vo q i (x i)) (n+1) ≤ ofN (n+1) * Mbig := by
+    rw [← sumN_const Mbig (n+1)]
+    exact sumN_le _ _ (n+1) (fun i hi => hM i hi)
+  have hSG : sumN (fun i => abs (bfA R Ti q i (x i) j).lo) (n+1) ≤ pw (1 + 1) 1000 :=
+    le_trans hS1 (le_trans hS2 (le_of_lt hguard))
+  have hG0 : (0 : α) ≤ pw (1 + 1) 1000 := pw_nonneg (add_nonneg zero_le_one zero_le_one) 1000
+  have hPS : pw (1 + u) n * sumN (fun i => abs (bfA R Ti q i (x i) j).lo) (n+1) ≤ (1 + 1) * pw (1 + 1) 1000 :=
+    le_trans (mul_le_mul_of_nonneg_left hSG (le_trans zero_le_one hP1))
+      (mul_le_mul_of_nonneg_right hP hG0)
+  have hΩ : (1 + 1) * pw (1 + 1 : α) 1000 ≤ pw (1 + 1) 1023 :=
+    le_trans (le_of_eq (one_mul _).symm) (le_trans (mul_le_mul_of_nonneg_right
+      (le_add_of_nonneg_right zero_le_one) (mul_nonneg (add_nonneg zero_le_one zero_le_one) hG0)) four_guard)
+  have hfl := fl_sum_error_guarded fladd u (pw (1 + 1) 1023) hu hadd (fun i => (bfA R Ti q i (x i) j).lo) n
+    (le_trans hPS hΩ)
+  -- the exact sum is within Σ width of the sum of the lower ends
+  have hlo : ∀ i, (bfA R Ti q i (x i) j).lo ≤ bfExact exp isq T a b q x j i := fun i => (encl_bfA R exp isq T a b Ti hE q x j i).1
+  have hhi : ∀ i, bfExact exp isq T a b q x j i ≤ (bfA R Ti q i (x i) j).hi := fun i => (encl_bfA R exp isq T a b Ti hE q x j i).2
+  have hgap0 : 0 ≤ sumN (bfExact exp isq T a b q x j) (n+1) - sumN (fun i => (bfA R Ti q i (x i) j).lo) (n+1) :=
+    sub_nonneg_of_le (sumN_le _ _ (n+1) (fun i _ => hlo i))
+  have hgap1 : sumN (bfExact exp isq T a b q x j) (n+1) - sumN (fun i => (bfA R Ti q i (x i) j).lo) (n+1)
+      ≤ sumN (fun i => bfWidth R Ti Vo q i (x i)) (n+1) := by
+    rw [← sumN_sub (bfExact exp isq T a b q x j) (fun i => (bfA R Ti q i (x i) j).lo) (n+1)]
+    exact sumN_le _ _ (n+1) (fun i _ => le_trans (sub_le_sub (hhi i) (le_refl _)) (hwid i))
+  have hg0 : 0 ≤ pw (1 + u) n - 1 := sub_nonneg_of_le hP1
+  have hrnd : abs (bfTotal fladd R Ti q x n j - sumN (fun i => (bfA R Ti q i (x i) j).lo) (n+1))
+      ≤ gamma * sumN (fun i => bfMag R Ti Vo q i (x i)) (n+1) :=
+    le_trans hfl (le_trans (mul_le_mul_of_nonneg_left hS1 hg0)
+      (mul_le_mul_of_nonneg_right hg (sumN_nonneg _ (n+1) (fun i _ => le_maxIf_start 0 _ _ Vo))))
+  -- |Û - S| ≤ |Û - L| + (S - L) ≤ gamma Σ mag + Σ width
+  have hsplit : bfTotal fladd R Ti q x n j - sumN (bfExact exp isq T a b q x j) (n+1)
+      = (bfTotal fladd R Ti q x n j - sumN (fun i => (bfA R Ti q i (x i) j).lo) (n+1))
+        + -(sumN (bfExact exp isq T a b q x j) (n+1) - sumN (fun i => (bfA R Ti q i (x i) j).lo) (n+1)) := by
+    rw [neg_sub, sub_add_sub_cancel]
+  have herr : abs (bfTotal fladd R Ti q x n j - sumN (bfExact exp isq T a b q x j) (n+1))
+      ≤ sumN (bfErr R Ti Vo q gamma x) (n+1) := by
+    rw [hsplit]
+    have e : sumN (bfErr R Ti Vo q gamma x) (n+1)
+        = gamma * sumN (fun i => bfMag R Ti Vo q i (x i)) (n+1) + sumN (fun i => bfWidth R Ti Vo q i (x i)) (n+1) := by
+      rw [← sumN_mul_left gamma (fun i => bfMag R Ti Vo q i (x i)) (n+1),
+        ← sumN_add (fun i => gamma * bfMag R Ti Vo q i (x i)) (fun i => bfWidth R Ti Vo q i (x i)) (n+1)]
+      exact sumN_congr _ _ (n+1) (fun i _ => add_comm _ _)
+    rw [e]
+    refine le_trans (abs_add _ _) (add_le_add hrnd ?_)
+    rw [← abs_of_nonneg hgap0] at hgap1
+    exact le_trans (abs_neg_le _) hgap1
+  -- |Û| ≤ |Û - L| + |L| ≤ (P - 1) Σ|lo| + Σ|lo| = P Σ|lo|
+  have htot : abs (bfTotal fladd R Ti q x n j) ≤ (1 + 1) * pw (1 + 1) 1000 := by
+    have h1 := abs_le_sub_add (bfTotal fladd R Ti q x n j) (sumN (fun i => (bfA R Ti q i (x i) j).lo) (n+1))
+    have h2 := add_le_add hfl (abs_sumN_le (fun i => (bfA R Ti q i (x i) j).lo) (n+1))
+    have e : (pw (1 + u) n - 1) * sumN (fun i => abs (bfA R Ti q i (x i) j).lo) (n+1)
+          + sumN (fun i => abs (bfA R Ti q i (x i) j).lo) (n+1)
+        = pw (1 + u) n * sumN (fun i => abs (bfA R Ti q i (x i) j).lo) (n+1) := by
+      rw [sub_mul, one_mul, sub_add_cancel]
+    rw [e] at h2
+    exact le_trans h1 (le_trans h2 hPS)
+  exact ⟨herr, htot⟩
+
+end
+
+end OF
