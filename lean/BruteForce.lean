@@ -170,6 +170,14 @@ end OF
 
 namespace LC
 
+theorem nlt_of_succ_nle : (a b : Nat) → nle (a+1) b → OF.nlt a b
+  | _, 0, h => False.elim h
+  | 0, _+1, _ => trivial
+  | a+1, b+1, h => nlt_of_succ_nle a b h
+
+theorem nlt_of_nlt_of_nle (a b c : Nat) (h1 : OF.nlt a b) (h2 : nle b c) : OF.nlt a c :=
+  nlt_of_succ_nle a c (nle_trans (a+1) b c (nle_of_nlt a b h1) h2)
+
 theorem nmax_lt (a b V : Nat) (ha : OF.nlt a V) (hb : OF.nlt b V) : OF.nlt (nmax a b) V :=
   OF.orE (bool_cases (nleb a b))
     (fun e => Eq.subst (motive := fun t => OF.nlt (pickN t b a) V) e.symm hb)
@@ -339,3 +347,126 @@ theorem bf_total_err (R : Rnd α) (exp : α → α) (isq : α) (T : Tables α) (
 end
 
 end OF
+
+section
+variable {α : Type} [OrdField α]
+
+/-- sound: brute_force. The per-input test of `count_correct_for_query`, computed on the kernel's
+interval tables (any `Rnd`), is sound: in the float model above (`fladd`, `flsub` in the standard
+model with unit roundoff `u` for results of magnitude at most `2^1023`), with the kernel's
+`gamma ≥ (1 + u)^(K-1) - 1` and `twice ≥ 2 (1 + u)`, the guard the kernel checks
+(`K max|lo| < 2^1000`, `Mbig` the maximum of `magnitude`) and `2 K u ≤ 1`, an input
+`x_0 .. x_{K-1}` (tokens below `V ≤ d_vocab_out = Vo`) that passes (`d > threshold`) is correct. -/
+theorem brute_force_sound (R : Rnd α) (exp : α → α) (exp_pos : ∀ a, 0 < exp a)
+    (exp_add : ∀ a b, exp (a + b) = exp a * exp b) (isq : α) (T : Tables α) (a b : Nat → α)
+    (Ti : IvTables α) (hE : Encloses exp isq T a b Ti) (fladd flsub : α → α → α) (u : α)
+    (hu0 : 0 ≤ u) (hu1 : u < 1)
+    (hadd : ∀ p q : α, OF.abs (p + q) ≤ OF.pw (1 + 1) 1023 → OF.abs (fladd p q - (p + q)) ≤ u * OF.abs (p + q))
+    (hsub : ∀ p q : α, OF.abs (p - q) ≤ OF.pw (1 + 1) 1023 → OF.abs (flsub p q - (p - q)) ≤ u * OF.abs (p - q))
+    (n V Vo : Nat) (hVo : LC.nle V Vo) (gamma twice Mbig bot : α)
+    (hg : OF.pw (1 + u) n - 1 ≤ gamma) (htw : (1 + 1) * (1 + u) ≤ twice) (hbot : bot ≤ 0)
+    (hK : OF.ofN (n+1) * u + OF.ofN (n+1) * u ≤ 1)
+    (x : Nat → Nat) (hx : ∀ i, OF.nlt i (n+1) → OF.nlt (x i) V)
+    (hM : ∀ i, OF.nlt i (n+1) → OF.bfMag R Ti Vo (x n) i (x i) ≤ Mbig)
+    (hguard : OF.ofN (n+1) * Mbig < OF.pw (1 + 1) 1000)
+    (hpass : OF.BFPass fladd flsub R Ti Vo bot gamma twice x n) :
+    OF.Correct (OF.tableLogit exp isq T n x) Vo (LC.maxTok x (n+1)) := fun j hj hjm => by
+  have hmV : OF.nlt (LC.maxTok x (n+1)) V :=
+    LC.maxTok_lt x V (LC.nlt_of_nle_of_nlt 0 (x 0) V trivial (hx 0 (OF.nlt_zero_succ n))) (n+1) hx
+  have hmVo : OF.nlt (LC.maxTok x (n+1)) Vo := LC.nlt_of_nlt_of_nle _ V Vo hmV hVo
+  have hg0 : 0 ≤ gamma := OF.le_trans (OF.sub_nonneg_of_le (OF.one_le_pw hu0 n)) hg
+  have herr := fun j' (hj' : OF.nlt j' Vo) => OF.bf_total_err R exp isq T a b Ti hE fladd u hu0 hadd n Vo (x n)
+    gamma Mbig hg hK x hM hguard j' hj'
+  have hJ := herr j hj
+  have hMm := herr (LC.maxTok x (n+1)) hmVo
+  -- y is at least total_j and at most 2 · 2^1000
+  have hG2 : (0 : α) ≤ (1 + 1) * OF.pw (1 + 1) 1000 :=
+    OF.mul_nonneg (OF.add_nonneg OF.zero_le_one OF.zero_le_one)
+      (OF.pw_nonneg (OF.add_nonneg OF.zero_le_one OF.zero_le_one) 1000)
+  have hy1 : OF.bfTotal fladd R Ti (x n) x n j ≤ OF.bfY fladd R Ti Vo bot (x n) x n :=
+    OF.le_maxIf bot _ (fun j' => OF.bfTotal fladd R Ti (x n) x n j') Vo j hj (OF.notM_of_ne hjm)
+  have hy2 : OF.bfY fladd R Ti Vo bot (x n) x n ≤ (1 + 1) * OF.pw (1 + 1) 1000 :=
+    OF.maxIf_le bot _ (fun j' => OF.bfTotal fladd R Ti (x n) x n j') _ (OF.le_trans hbot hG2) Vo
+      (fun j' hj' => OF.le_trans (OF.le_abs_self _) (herr j' hj').2)
+  -- |x̂ - y| ≤ 4 · 2^1000 ≤ 2^1023: the final subtraction is in the standard model
+  have hxlo := (OF.abs_le_elim hMm.2).1
+  have hxhi := (OF.abs_le_elim hMm.2).2
+  have hylo := OF.le_trans (OF.abs_le_elim hJ.2).1 hy1
+  have hbound : OF.abs (OF.bfTotal fladd R Ti (x n) x n (LC.maxTok x (n+1)) - OF.bfY fladd R Ti Vo bot (x n) x n)
+      ≤ OF.pw (1 + 1) 1023 := by
+    refine OF.le_trans (OF.abs_le_of ?_ ?_) (OF.le_trans (OF.le_of_eq (OF.two_mul _).symm) OF.four_guard)
+    · rw [OF.neg_add_distrib]
+      exact OF.sub_le_sub hxlo hy2
+    · have h := OF.sub_le_sub hxhi hylo
+      rw [OF.sub_def ((1 + 1) * OF.pw (1 + 1) 1000) (-((1 + 1) * OF.pw (1 + 1) 1000)), OF.neg_neg] at h
+      exact h
+  have hd := hsub _ _ hbound
+  -- the threshold covers twice the error, rounding included
+  have hErr0 : 0 ≤ OF.sumN (OF.bfErr R Ti Vo (x n) gamma x) (n+1) :=
+    OF.sumN_nonneg _ (n+1) (fun i _ => OF.bfErr_nonneg R Ti Vo (x n) gamma hg0 x i)
+  have htw0 : 0 ≤ twice := OF.le_trans (OF.mul_nonneg (OF.add_nonneg OF.zero_le_one OF.zero_le_one)
+    (OF.add_nonneg OF.zero_le_one hu0)) htw
+  have htheta : ∀ i t, OF.bfErr R Ti Vo (x n) gamma (fun _ => t) i * ((1 + 1) * (1 + u))
+      ≤ OF.bfTheta R Ti Vo (x n) i t gamma twice := fun i t =>
+    OF.le_trans (OF.mul_le_mul_of_nonneg_left htw (OF.bfErr_nonneg R Ti Vo (x n) gamma hg0 (fun _ => t) i))
+      (OF.le_trans (OF.mul_le_mul_of_nonneg_right
+        (OF.le_trans (OF.add_le_add_left (R.le_up _) _) (R.le_up _)) htw0) (R.le_up _))
+  have hT : (1 + u) * ((1 + 1) * OF.sumN (OF.bfErr R Ti Vo (x n) gamma x) (n+1))
+      ≤ OF.bfThreshold R Ti Vo (x n) gamma twice x n := by
+    have h1 := OF.le_upFold R (OF.bfTheta R Ti Vo (x n) n (x n) gamma twice)
+      (fun i => OF.bfTheta R Ti Vo (x n) i (x i) gamma twice) n
+    have h2 : OF.sumN (fun i => OF.bfErr R Ti Vo (x n) gamma x i * ((1 + 1) * (1 + u))) (n+1)
+        ≤ OF.sumN (fun i => OF.bfTheta R Ti Vo (x n) i (x i) gamma twice) (n+1) :=
+      OF.sumN_le _ _ (n+1) (fun i _ => htheta i (x i))
+    rw [OF.sumN_mul_right ((1 + 1) * (1 + u)) (OF.bfErr R Ti Vo (x n) gamma x) (n+1)] at h2
+    have e : (1 + u) * ((1 + 1) * OF.sumN (OF.bfErr R Ti Vo (x n) gamma x) (n+1))
+        = OF.sumN (OF.bfErr R Ti Vo (x n) gamma x) (n+1) * ((1 + 1) * (1 + u)) := by
+      rw [← OF.mul_assoc (1 + u) (1 + 1) _, OF.mul_comm (1 + u) (1 + 1), OF.mul_comm _ (OF.sumN _ _)]
+    rw [e]
+    refine OF.le_trans h2 ?_
+    show OF.sumN (fun i => OF.bfTheta R Ti Vo (x n) i (x i) gamma twice) n + OF.bfTheta R Ti Vo (x n) n (x n) gamma twice
+      ≤ OF.bfThreshold R Ti Vo (x n) gamma twice x n
+    rw [OF.add_comm]
+    exact h1
+  have hsign := fl_sign_test hd hu0 hu1
+    (OF.mul_nonneg (OF.add_nonneg OF.zero_le_one OF.zero_le_one) hErr0) hT hpass
+  -- the exact sums: S_m - S_j > 0
+  rw [OF.two_mul] at hsign
+  have hS : 0 < OF.sumN (OF.bfExact exp isq T a b (x n) x (LC.maxTok x (n+1))) (n+1)
+      - OF.sumN (OF.bfExact exp isq T a b (x n) x j) (n+1) := by
+    have h1 := OF.lt_of_lt_of_le hsign (OF.sub_le_sub (OF.le_refl _) hy1)
+    have hxm : OF.bfTotal fladd R Ti (x n) x n (LC.maxTok x (n+1))
+        ≤ OF.sumN (OF.bfErr R Ti Vo (x n) gamma x) (n+1) + OF.sumN (OF.bfExact exp isq T a b (x n) x (LC.maxTok x (n+1))) (n+1) := by
+      have h := OF.add_le_add_right (OF.abs_le_elim hMm.1).2 (OF.sumN (OF.bfExact exp isq T a b (x n) x (LC.maxTok x (n+1))) (n+1))
+      rw [OF.sub_add_cancel] at h
+      exact h
+    have hxj : -OF.sumN (OF.bfErr R Ti Vo (x n) gamma x) (n+1) + OF.sumN (OF.bfExact exp isq T a b (x n) x j) (n+1)
+        ≤ OF.bfTotal fladd R Ti (x n) x n j := by
+      have h := OF.add_le_add_right (OF.abs_le_elim hJ.1).1 (OF.sumN (OF.bfExact exp isq T a b (x n) x j) (n+1))
+      rw [OF.sub_add_cancel] at h
+      exact h
+    have h2 := OF.lt_of_lt_of_le h1 (OF.sub_le_sub hxm hxj)
+    rw [OF.add_sub_add, OF.sub_def (OF.sumN (OF.bfErr R Ti Vo (x n) gamma x) (n+1)), OF.neg_neg] at h2
+    have h3 := OF.sub_pos_of_lt h2
+    rw [OF.add_comm (OF.sumN (OF.bfErr R Ti Vo (x n) gamma x) (n+1) + OF.sumN (OF.bfErr R Ti Vo (x n) gamma x) (n+1)),
+      OF.add_sub_cancel] at h3
+    exact h3
+  -- from the sums to the logits (`margin_decomposition` with the kernel's weights)
+  have hZ : 0 < OF.sumN (fun i => OF.tokW exp isq T a (x n) (x i) * OF.posW exp isq T b (x n) i) (n+1) :=
+    OF.sumN_pos _ (n+1) (OF.nlt_zero_succ n) (fun i _ => OF.mul_pos (exp_pos _) (exp_pos _))
+  have egap : OF.sumN (fun i => OF.tokW exp isq T a (x n) (x i) * OF.posW exp isq T b (x n) i
+        * OF.gap T.EVOU T.PVOU (T.EUPU (x n)) (LC.maxTok x (n+1)) j (x i) i) (n+1)
+      = OF.sumN (OF.bfExact exp isq T a b (x n) x (LC.maxTok x (n+1))) (n+1)
+        - OF.sumN (OF.bfExact exp isq T a b (x n) x j) (n+1) := by
+    rw [← OF.sumN_sub]
+    exact OF.sumN_congr _ _ (n+1) (fun i _ => OF.mul_sub _ _ _)
+  have hmarg := OF.margin_identity (fun i => OF.tokW exp isq T a (x n) (x i) * OF.posW exp isq T b (x n) i) (n+1) x
+    T.EVOU T.PVOU (T.EUPU (x n)) (LC.maxTok x (n+1)) j (OF.ne_zero_of_pos hZ)
+  rw [← hmarg] at egap
+  rw [← egap] at hS
+  have hlt := OF.lt_of_sub_pos (OF.pos_of_mul_pos_left hZ hS)
+  rw [OF.kernel_weights exp exp_pos exp_add isq T a b n x j,
+    OF.kernel_weights exp exp_pos exp_add isq T a b n x (LC.maxTok x (n+1))]
+  exact hlt
+
+end
