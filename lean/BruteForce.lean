@@ -470,3 +470,71 @@ theorem brute_force_sound (R : Rnd α) (exp : α → α) (exp_pos : ∀ a, 0 < e
   exact hlt
 
 end
+
+namespace OF
+
+section
+variable {α : Type} [OrdField α]
+
+theorem ltB_true {a b : α} : (d : Decidable (b ≤ a)) → ltD a b d = true → a < b
+  | Decidable.isTrue _, h => False.elim (LC.false_ne_true h)
+  | Decidable.isFalse h', _ => lt_of_not_le h'
+
+/-- The test for an input list (slots, then the query), decided: `threshold < d`. -/
+def bfPassB (fladd flsub : α → α → α) (R : Rnd α) (Ti : IvTables α) (Vo : Nat) (bot gamma twice : α)
+    (n : Nat) (l : List Nat) : Bool :=
+  ltB (bfThreshold R Ti Vo (LC.lnth l n) gamma twice (LC.lnth l) n)
+    (bfD fladd flsub R Ti Vo bot (LC.lnth l n) (LC.lnth l) n)
+
+end
+
+end OF
+
+namespace LC
+
+theorem cstep_mono {a b : Nat} (h : nle a b) : (bp br : Bool) → (bp = true → br = true) →
+    nle (cstep bp a) (cstep br b)
+  | true, true, _ => h
+  | true, false, hb => False.elim (false_ne_true (hb rfl))
+  | false, true, _ => nle_step a b h
+  | false, false, _ => h
+
+/-- Counting with a stronger test gives at most as many. -/
+theorem countP_mono {β : Type} (p r : β → Bool) : (U : List β) → (∀ l, Mem l U → p l = true → r l = true) →
+    nle (countP p U) (countP r U)
+  | [], _ => trivial
+  | x :: xs, h => cstep_mono (countP_mono p r xs (fun l hl => h l (Or.inr hl))) (p x) (r x) (h x (Or.inl rfl))
+
+end LC
+
+section
+variable {α : Type} [OrdField α]
+
+/-- sound: brute_force. The kernel's brute-force count, the number of inputs (each of the
+`V^(n+1)` lists of `words (rangeL V) (n+1)`, the enumeration `count_correct` performs query by
+query) whose test passes, is at most the number of correct inputs; the guard is checked per
+query token `q` with its own maximum magnitude `Mbig q` (`brute_force_count`). -/
+theorem brute_force_count_sound (R : Rnd α) (exp : α → α) (exp_pos : ∀ a, 0 < exp a)
+    (exp_add : ∀ a b, exp (a + b) = exp a * exp b) (isq : α) (T : Tables α) (a b : Nat → α)
+    (Ti : IvTables α) (hE : Encloses exp isq T a b Ti) (fladd flsub : α → α → α) (u : α)
+    (hu0 : 0 ≤ u) (hu1 : u < 1)
+    (hadd : ∀ p q : α, OF.abs (p + q) ≤ OF.pw (1 + 1) 1023 → OF.abs (fladd p q - (p + q)) ≤ u * OF.abs (p + q))
+    (hsub : ∀ p q : α, OF.abs (p - q) ≤ OF.pw (1 + 1) 1023 → OF.abs (flsub p q - (p - q)) ≤ u * OF.abs (p - q))
+    (n V Vo : Nat) (hVo : LC.nle V Vo) (gamma twice bot : α) (Mbig : Nat → α)
+    (hg : OF.pw (1 + u) n - 1 ≤ gamma) (htw : (1 + 1) * (1 + u) ≤ twice) (hbot : bot ≤ 0)
+    (hK : OF.ofN (n+1) * u + OF.ofN (n+1) * u ≤ 1)
+    (hM : ∀ q i t, OF.nlt q V → OF.nlt i (n+1) → OF.nlt t V → OF.bfMag R Ti Vo q i t ≤ Mbig q)
+    (hguard : ∀ q, OF.nlt q V → OF.ofN (n+1) * Mbig q < OF.pw (1 + 1) 1000) :
+    LC.nle (LC.countP (OF.bfPassB fladd flsub R Ti Vo bot gamma twice n) (LC.words (LC.rangeL V) (n+1)))
+      (LC.countP (OF.inputCorrect exp isq T n Vo) (LC.words (LC.rangeL V) (n+1))) :=
+  LC.countP_mono _ _ _ (fun l hl hp =>
+    have hw := (LC.words_mem (LC.rangeL V) (n+1) l).mp hl
+    have hx : ∀ i, OF.nlt i (n+1) → OF.nlt (LC.lnth l i) V := fun i hi =>
+      LC.nlt_of_mem_rangeL V _ (hw.2 _ (LC.mem_lnth l i (Eq.subst (motive := fun k => OF.nlt i k) hw.1.symm hi)))
+    OF.correctB_of _ Vo _ (brute_force_sound R exp exp_pos exp_add isq T a b Ti hE fladd flsub u hu0 hu1 hadd hsub
+      n V Vo hVo gamma twice (Mbig (LC.lnth l n)) bot hg htw hbot hK (LC.lnth l) hx
+      (fun i hi => hM _ i (LC.lnth l i) (hx n (OF.nlt_succ_self n)) hi (hx i hi))
+      (hguard _ (hx n (OF.nlt_succ_self n)))
+      (OF.ltB_true _ hp)))
+
+end
