@@ -10,7 +10,7 @@ kernel's `+inf` (the minimum of no entry) and `tauOf d r` its threshold
 `np.sort(d)[..., r - 1]`; no property of either is used.
 
 Theorems: the bounds are below the exact `G_j(t, i)` (`maxTerms_le`, ..., `bK_le`: the
-worst-slot bounds and the "smallest unless at k" minima); `pure_sound` (one and the same real
+worst-slot bounds and the "smallest unless at k" minima); `pure_bound_le` (one and the same real
 `f = tok_k (gk - mu)` on the lower-endpoint side `base` and the upper-endpoint side `inner`,
 the rewrite `Σ_P pos = slot_total - Σ_M pos`, and the threshold form of `cubic_arrangement`);
 `total_ge` (an input's margin sum at output `j` is at least the pure check of its worst token);
@@ -497,7 +497,7 @@ holding `m`, it is at most
 `Σ_{i∈M} pos_i tok_m (gm_i - mu) + f Σ_{i∉M} pos_i + qw (gq - mu)` for the one real
 `f = tok_k (gk - mu)`: `base` uses the lower end of the kernel's interval for `f`, `inner` its
 upper end, and `slot_total - Σ_M pos_i = Σ_{i∉M} pos_i`. -/
-theorem pure_sound (R : Rnd α) (tokm : Iv α) (slots : Nat → Iv α) (slotTot tokk : Iv α)
+theorem pure_bound_le (R : Rnd α) (tokm : Iv α) (slots : Nat → Iv α) (slotTot tokk : Iv α)
     (gm : Nat → α) (gk : α) (qw : Iv α) (gq mu : α) (r n : Nat) (tauOf : (Nat → α) → Nat → α)
     (tokmX : α) (htm : Encl tokmX tokm) (htm0 : 0 ≤ tokmX)
     (slotX : Nat → α) (hs : ∀ i, Encl (slotX i) (slots i)) (hs0 : ∀ i, 0 ≤ slotX i)
@@ -574,7 +574,7 @@ theorem total_ge (R : Rnd α) (exp : α → α) (exp_pos : ∀ a, 0 < exp a) (is
     pureBound R (Ti.tok q m) (fun i => Ti.pos q i) (slotTotal R Ti n q) (Ti.tok q k) gm gk
         (queryWeight R Ti n q) gq mu r n tauOf
       ≤ sumN (marginTerm exp isq T a b q m j mu x) (n+1) := by
-  have hps := pure_sound R (Ti.tok q m) (fun i => Ti.pos q i) (slotTotal R Ti n q) (Ti.tok q k) gm gk
+  have hps := pure_bound_le R (Ti.tok q m) (fun i => Ti.pos q i) (slotTotal R Ti n q) (Ti.tok q k) gm gk
     (queryWeight R Ti n q) gq mu r n tauOf (tokW exp isq T a q m) (hE.tok q m) (le_of_lt (exp_pos _))
     (fun i => posW exp isq T b q i) (fun i => hE.pos q i) (fun i => le_of_lt (exp_pos _)) hT
     (tokW exp isq T a q k) (hE.tok q k) (tokW exp isq T a q q * posW exp isq T b q n)

@@ -1,17 +1,20 @@
 #!/usr/bin/env python3
 """Check the Lean mirror of the kernel's inference rules.
 
-Usage: python lean/check.py [--lean PATH] [--no-timing] [--allow-axiom NAME ...]
+Usage: python lean/check.py [--lean PATH] [--require] [--no-timing] [--allow-axiom NAME ...]
 
 Finds ``lean`` (``--lean``, else the ``LEAN`` environment variable, else ``PATH``). Without it,
-prints that the check is skipped and exits 0. With it:
+prints that the check is skipped and exits 0 (CI has no Lean), or, with ``--require``, prints
+one line saying so and exits 1. With it:
 
 * refuses sources that contain ``sorry``/``admit`` or declare an ``axiom``;
 * checks the files of ``ORDER`` as one concatenation (there is no lake project: each file may
   use everything declared in the files before it). For per-file timing the prefixes
   ``ORDER[:1]``, ``ORDER[:2]``, ... are checked in turn and the increments reported;
-* appends ``#print axioms NAME`` for every theorem whose doc comment says ``mirrors: NAME``
-  and requires each to depend on no axioms (unless allowed with ``--allow-axiom``);
+* appends ``#print axioms NAME`` for every theorem whose doc comment says ``mirrors: NAME``,
+  every theorem named ``*_sound`` (the end-to-end soundness of the kernel's proof rules) and
+  every ``supports:`` theorem, and requires each to depend on no axioms (unless allowed with
+  ``--allow-axiom``);
 * exits 1 on any error, any ``sorry`` in lean's output, or any disallowed axiom.
 
 No dependencies beyond the Python standard library.
@@ -39,6 +42,10 @@ ORDER = [
     "Margin.lean",
     "Counting.lean",
     "Cubic.lean",
+    "Model.lean",
+    "Arith.lean",
+    "CubicCheck.lean",
+    "BruteForce.lean",
 ]
 
 TIMEOUT = 3600
@@ -69,6 +76,42 @@ def mirrored_theorems(sources: dict[str, str]) -> list[str]:
                 raise SystemExit(f"doc comment says 'mirrors: {rule}' but the theorem is named {thm}")
             names.append(thm)
     return names
+
+
+def qualified_theorems(text: str) -> list[tuple[str, str]]:
+    """(fully qualified name, doc comment) of every theorem declared at the start of a line,
+    tracking ``namespace``/``section``/``end``."""
+    out, stack, doc = [], [], ""
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.startswith("/--"):
+            j = i
+            while "-/" not in lines[j]:
+                j += 1
+            doc = "\n".join(lines[i:j + 1])
+            i = j + 1
+            continue
+        if m := re.match(r"namespace\s+(\S+)", line):
+            stack.append(m.group(1))
+        elif re.match(r"section\b", line):
+            stack.append("")
+        elif re.match(r"end\b", line) and stack:
+            stack.pop()
+        elif m := re.match(r"theorem\s+([^\s({\[:]+)", line):
+            out.append((".".join([n for n in stack if n] + [m.group(1)]), doc))
+        if line.strip():
+            doc = "" if not line.startswith("theorem") else doc
+        i += 1
+    return out
+
+
+def sound_theorems(sources: dict[str, str]) -> list[str]:
+    """Theorems named ``*_sound`` (the end-to-end soundness of a proof rule) and theorems whose
+    doc comment says ``supports:`` (facts the rules' prose relies on), fully qualified."""
+    return [name for text in sources.values() for name, doc in qualified_theorems(text)
+            if name.endswith("_sound") or "supports:" in doc]
 
 
 def build(prefix: list[str], sources: dict[str, str], extra: str = "") -> tuple[str, list[tuple[int, str]]]:
@@ -121,6 +164,8 @@ def report(output: str, line_map: list[tuple[int, str]]) -> int:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--lean", help="path to the lean binary (default: $LEAN, then PATH)")
+    ap.add_argument("--require", action="store_true",
+                    help="fail (exit 1) instead of skipping when no lean binary is found")
     ap.add_argument("--no-timing", action="store_true", help="check the full concatenation only")
     ap.add_argument("--allow-axiom", action="append", default=[], metavar="NAME",
                     help="an axiom the mirrored theorems may depend on (default: none)")
@@ -146,17 +191,25 @@ def main(argv: list[str] | None = None) -> int:
     if bad:
         return 1
     mirrors = mirrored_theorems(sources)
-    print(f"{len(mirrors)} mirrored theorems: {', '.join(mirrors)}")
+    sound = sound_theorems(sources)
+    checked = mirrors + [n for n in sound if n not in mirrors]
 
     lean = find_lean(args.lean)
     if not lean or not (shutil.which(lean) or Path(lean).is_file()):
+        if args.require:
+            where = f"--lean {args.lean}" if args.lean else ("LEAN=" + os.environ["LEAN"] if os.environ.get("LEAN")
+                                                            else "LEAN unset and none on PATH")
+            print(f"FAIL: --require: no lean binary found ({where})")
+            return 1
         print("lean not found on PATH; skipping the Lean check")
         return 0
+    print(f"{len(mirrors)} mirrored theorems: {', '.join(mirrors)}")
+    print(f"{len(sound)} soundness and supporting theorems: {', '.join(sound)}")
     ver = subprocess.run([lean, "--version"], capture_output=True, text=True)
     print(f"lean: {lean}\nversion: {(ver.stdout + ver.stderr).strip()}")
 
     allowed = set(args.allow_axiom)
-    extra = "\n" + "".join(f"#print axioms {n}\n" for n in mirrors)
+    extra = "\n" + "".join(f"#print axioms {n}\n" for n in checked)
     with tempfile.TemporaryDirectory(prefix="leancheck") as tmp:
         workdir = Path(tmp)
         rc, out, base = run_lean(lean, "", workdir, "Empty")
@@ -193,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
         found[m.group(1)] = axioms
     print("#print axioms:")
     ok = True
-    for n in mirrors:
+    for n in checked:
         if n not in found:
             print(f"  {n}: NO OUTPUT")
             ok = False
@@ -206,9 +259,10 @@ def main(argv: list[str] | None = None) -> int:
             if any(a not in allowed for a in axioms):
                 ok = False
     if not ok:
-        print("FAIL: a mirrored theorem depends on an axiom that is not allowed (or printed nothing)")
+        print("FAIL: a checked theorem depends on an axiom that is not allowed (or printed nothing)")
         return 1
-    print(f"OK: {len(mirrors)} theorems checked, 0 errors, 0 sorry")
+    print(f"OK: {len(mirrors)} mirrored and {len(sound)} soundness/supporting theorems checked, 0 errors, "
+          "0 sorry, no axioms")
     return 0
 
 

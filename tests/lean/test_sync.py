@@ -3,17 +3,25 @@
 * every rule in ``checker.rulebook.RULES`` has a theorem of exactly that name, declared at the
   top level (outside any namespace) in ``lean/*.lean``, with a ``mirrors: <rule>`` doc comment;
 * every ``mirrors: X`` doc comment sits on a theorem named ``X`` and ``X`` is a rule;
+* every proof rule of the kernel (``checker.kernel.PROOF_RULES``) has a top-level theorem
+  ``<rule>_sound`` with a ``sound: <rule>`` doc comment, and every ``sound:`` comment names a
+  proof rule (the list is read from the kernel, so a new rule fails here until its Lean lands);
 * no ``sorry``/``admit`` and no ``axiom`` declaration appears in ``lean/*.lean``;
-* ``lean/check.py`` checks exactly the files present.
+* ``lean/check.py`` checks exactly the files present, skips without Lean, and fails with one
+  line under ``--require``.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from compact_proofs.checker.kernel import PROOF_RULES
 from compact_proofs.checker.rulebook import RULES
 
 LEAN_DIR = Path(__file__).resolve().parents[2] / "lean"
@@ -25,6 +33,7 @@ SECTION_RE = re.compile(r"^\s*section(?:\s+(\S+))?\s*$")
 END_RE = re.compile(r"^\s*end(?:\s+(\S+))?\s*$")
 DOC_THEOREM_RE = re.compile(r"/--((?:(?!-/).)*)-/\s*theorem\s+([^\s({\[:]+)", re.S)
 MIRRORS_RE = re.compile(r"mirrors:\s*([A-Za-z_][A-Za-z0-9_']*)")
+SOUND_TAG_RE = re.compile(r"^\s*sound:\s*([A-Za-z_][A-Za-z0-9_']*)")
 SORRY_RE = re.compile(r"\b(sorry|admit)\b")
 AXIOM_RE = re.compile(
     r"^\s*(?:@\[[^\]]*\]\s*)?(?:private\s+|protected\s+|noncomputable\s+|unsafe\s+)*axiom\s", re.M)
@@ -129,3 +138,58 @@ def test_check_script_covers_every_file():
     assert block, "lean/check.py has no ORDER list"
     listed = re.findall(r'"([^"]+\.lean)"', block.group(1))
     assert sorted(listed) == sorted(SOURCES), f"ORDER {listed} vs files {sorted(SOURCES)}"
+
+
+def sound_docs() -> list[tuple[str, str, str]]:
+    """(file, proof rule named by a leading ``sound:`` in the doc comment, theorem)."""
+    out = []
+    for fname, text in SOURCES.items():
+        for m in DOC_THEOREM_RE.finditer(text):
+            if r := SOUND_TAG_RE.match(m.group(1)):
+                out.append((fname, r.group(1), m.group(2)))
+    return out
+
+
+def test_every_proof_rule_has_a_sound_theorem():
+    theorems = declared_theorems()
+    missing = [rule for rule in sorted(PROOF_RULES) if f"{rule}_sound" not in theorems]
+    assert not missing, ("kernel proof rules without a top-level Lean theorem <rule>_sound in lean/*.lean: "
+                         + ", ".join(f"{r} (needs {r}_sound)" for r in missing))
+
+
+def test_every_sound_theorem_is_tagged():
+    tagged = {(rule, thm) for _, rule, thm in sound_docs()}
+    untagged = [rule for rule in sorted(PROOF_RULES) if (rule, f"{rule}_sound") not in tagged]
+    assert not untagged, f"theorems lacking a '/-- sound: <rule>. ... -/' doc comment: " \
+                         f"{', '.join(r + '_sound' for r in untagged)}"
+
+
+def test_every_sound_comment_names_a_proof_rule():
+    docs = sound_docs()
+    assert docs
+    for fname, rule, thm in docs:
+        assert rule in PROOF_RULES, f"{fname}: 'sound: {rule}' names no proof rule of checker.kernel.PROOF_RULES"
+        assert thm.startswith(rule + "_") and thm.endswith("_sound"), \
+            f"{fname}: 'sound: {rule}' is attached to theorem {thm}, not {rule}_sound or {rule}_..._sound"
+
+
+def run_check(*args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "LEAN"}
+    env["PATH"] = str(LEAN_DIR / "no-such-dir")  # no lean on PATH
+    return subprocess.run([sys.executable, str(LEAN_DIR / "check.py"), *args], capture_output=True, text=True,
+                          env=env, timeout=120)
+
+
+def test_check_skips_without_lean():
+    proc = run_check()
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "skipping the Lean check" in proc.stdout
+
+
+def test_check_require_fails_without_lean():
+    proc = run_check("--require")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    lines = proc.stdout.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("FAIL: --require: no lean binary found"), proc.stdout
+    proc = run_check("--require", "--lean", str(LEAN_DIR / "no-such-lean"))
+    assert proc.returncode == 1 and "no-such-lean" in proc.stdout, proc.stdout
