@@ -512,3 +512,17 @@ theorem correct_of_margins (w : Nat → α) (N : Nat) (hN : nlt 0 N) (hw : ∀ i
 end
 
 end OF
+
+section
+variable {α : Type} [OrdField α]
+
+/-- supports: margin_decomposition. Correctness read through the tables is correctness of the
+model computed from its weights (`model_tables`, with the tables built from the weights). -/
+theorem model_correct (exp : α → α) (W : Weights α) (dm dh : Nat) (isq : α) (x : Nat → Nat) (n Vo m : Nat)
+    (h : OF.Correct (OF.tableLogit exp isq (OF.tablesOf W dm dh n) n x) Vo m) :
+    OF.Correct (fun j => OF.modelLogit exp W dm dh isq x n j) Vo m := fun j hj hjm => by
+  show OF.modelLogit exp W dm dh isq x n j < OF.modelLogit exp W dm dh isq x n m
+  rw [model_tables exp W dm dh isq x n j, model_tables exp W dm dh isq x n m]
+  exact h j hj hjm
+
+end
