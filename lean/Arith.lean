@@ -14,9 +14,10 @@ is rule `round_outward` (an IEEE operation returns a neighbour of the exact resu
 * `ivAdd`, `ivSub`, `ivMul`, `ivPt`: `Interval.__add__`, `__sub__`, `__mul__`, and
   `Interval(x, x)` (`_point`, the margin `mu`);
 * `lowerProduct`: `lower_product`;
-* `minIf`, `argminIf`, `twoIf`, `minExceptK`: numpy's `min`, `argmin`, `partition(.., 1)[.., 1]`
-  over an axis where some entries are the kernel's `+inf` (`keep j = false`), and
-  `_min_over_j_except_k`'s "smallest unless it sits at `k`, then the second smallest";
+* `minIf`, `argminIf`, `secondIf`, `minExceptK`: `lowest` and `argmin` over an axis where some
+  entries are the kernel's `+inf` (`keep j = false`), the minimum with the argmin masked too,
+  and `_min_over_j_except_k`'s "smallest unless it sits at `k`, then the second smallest";
+* `bneg`, `band`, `notM`: the masks (`_without_m`: entry `j` is kept iff `j ≠ m`);
 * `maxIf`: numpy's `max` over an axis with `-inf` entries;
 * `ivSumFrom`, `ivFold`, `upFold`: the kernel's running `Interval` sums and upward sums.
 -/
@@ -39,16 +40,48 @@ structure ArgMin (α : Type) where
   val : α
   idx : Nat
 
-/-- The two smallest values so far, with multiplicity (`partition(.., 1)` keeps them at 0, 1). -/
-structure Two (α : Type) where
-  s1 : α
-  s2 : α
-
 namespace OF
 
 theorem em_dec {p : Prop} : Decidable p → p ∨ ¬ p
   | Decidable.isTrue h => Or.inl h
   | Decidable.isFalse h => Or.inr h
+
+/-! ## Masks -/
+
+/-- `bneg b`: not `b`. -/
+def bneg : Bool → Bool
+  | true => false
+  | false => true
+
+/-- `band a b`: `a` and `b`. -/
+def band : Bool → Bool → Bool
+  | true, b => b
+  | false, _ => false
+
+theorem bneg_false : (b : Bool) → bneg b = false → b = true
+  | true, _ => rfl
+  | false, h => False.elim (LC.false_ne_true h.symm)
+
+theorem bneg_true : (b : Bool) → bneg b = true → b = false
+  | true, h => False.elim (LC.false_ne_true h)
+  | false, _ => rfl
+
+theorem band_true : (a b : Bool) → a = true → b = true → band a b = true
+  | true, true, _, _ => rfl
+  | false, _, h, _ => False.elim (LC.false_ne_true h)
+  | true, false, _, h => False.elim (LC.false_ne_true h)
+
+/-- The kernel's `_without_m`: entry `j` is kept iff `j ≠ m`. -/
+def notM (m j : Nat) : Bool := bneg (LC.eqb j m)
+
+/-- `token_slot`'s kept entries: `j ∉ {m, k}`. -/
+def notMK (m k j : Nat) : Bool := band (notM m j) (notM k j)
+
+theorem notM_of_ne {m j : Nat} (h : j = m → False) : notM m j = true :=
+  congrArg bneg (LC.eqb_of_ne h)
+
+theorem ne_of_notM {m j : Nat} (h : notM m j = true) (e : j = m) : False :=
+  LC.false_ne_true ((LC.eqb_of_eq e).symm.trans (bneg_true (LC.eqb j m) h)).symm
 
 section
 variable {α : Type} [OrdField α]
@@ -157,29 +190,20 @@ def argminIf (top : α) (keep : Nat → Bool) (f : Nat → α) : Nat → ArgMin 
   | 0 => ⟨top, 0⟩
   | n+1 => argKeep n (f n) (argminIf top keep f n) (keep n)
 
-def twoStep (x : α) (s : Two α) : Decidable (s.s1 ≤ x) → Two α
-  | Decidable.isTrue _ => ⟨s.s1, min2 s.s2 x⟩
-  | Decidable.isFalse _ => ⟨x, s.s1⟩
-
-def twoKeep (x : α) (s : Two α) : Bool → Two α
-  | true => twoStep x s (OrdField.decLe s.s1 x)
-  | false => s
-
-/-- The two smallest entries with multiplicity, in one pass: `s2` is
-`np.partition(lo, 1, axis=-1)[..., 1]`, the second entry of the sorted axis (masked entries
-and the start are `+inf`). -/
-def twoIf (top : α) (keep : Nat → Bool) (f : Nat → α) : Nat → Two α
-  | 0 => ⟨top, top⟩
-  | n+1 => twoKeep (f n) (twoIf top keep f n) (keep n)
-
 def pick : Bool → α → α → α
   | true, a, _ => a
   | false, _, b => b
 
-/-- `_min_over_j_except_k`, entry `k`: the second smallest if the smallest sits at `k`
-(`argmin = k`), else the smallest. -/
+/-- `second = lowest(select(is_smallest, inf, lo))`: the minimum with the entry at the argmin
+`idx` masked as well. -/
+def secondIf (top : α) (keep : Nat → Bool) (f : Nat → α) (n idx : Nat) : α :=
+  minIf top (fun j => band (keep j) (notM idx j)) f n
+
+/-- `_min_over_j_except_k`, entry `k`: `select(is_smallest, second, smallest)` with
+`is_smallest = (argmin == k)`: the second smallest if the smallest sits at `k`, else the smallest. -/
 def minExceptK (top : α) (keep : Nat → Bool) (f : Nat → α) (n k : Nat) : α :=
-  pick (LC.eqb (argminIf top keep f n).idx k) (twoIf top keep f n).s2 (minIf top keep f n)
+  pick (LC.eqb (argminIf top keep f n).idx k) (secondIf top keep f n (argminIf top keep f n).idx)
+    (minIf top keep f n)
 
 def maxStep : Bool → α → α → α
   | true, s, x => max2 s x
@@ -210,92 +234,20 @@ theorem minIf_le (top : α) (keep : Nat → Bool) (f : Nat → α) :
         rw [e] at hk
         exact minStep_le_right (minIf top keep f n) (f n) (keep n) hk)
 
-/-- What the three scans of one axis have in common after `n` entries: the same smallest
-value `M`, below every kept entry, and the second smallest `T.s2` below every kept entry other
-than the one at the first index `A.idx` of the smallest. -/
-def LowInv (keep : Nat → Bool) (f : Nat → α) (n : Nat) (A : ArgMin α) (T : Two α) (M : α) : Prop :=
-  A.val = M ∧ T.s1 = M ∧ (∀ j, nlt j n → keep j = true → M ≤ f j) ∧
-    (∀ j, nlt j n → keep j = true → (j = A.idx → False) → T.s2 ≤ f j)
-
-theorem argStep_le (j : Nat) (x : α) (s : ArgMin α) (h : s.val ≤ x) :
-    (d : Decidable (s.val ≤ x)) → argStep j x s d = s
-  | Decidable.isTrue _ => rfl
-  | Decidable.isFalse h' => False.elim (h' h)
-
-theorem argStep_lt (j : Nat) (x : α) (s : ArgMin α) (h : ¬ s.val ≤ x) :
-    (d : Decidable (s.val ≤ x)) → argStep j x s d = ⟨x, j⟩
-  | Decidable.isTrue h' => False.elim (h h')
-  | Decidable.isFalse _ => rfl
-
-theorem twoStep_le (x : α) (s : Two α) (h : s.s1 ≤ x) :
-    (d : Decidable (s.s1 ≤ x)) → twoStep x s d = ⟨s.s1, min2 s.s2 x⟩
-  | Decidable.isTrue _ => rfl
-  | Decidable.isFalse h' => False.elim (h' h)
-
-theorem twoStep_lt (x : α) (s : Two α) (h : ¬ s.s1 ≤ x) :
-    (d : Decidable (s.s1 ≤ x)) → twoStep x s d = ⟨x, s.s1⟩
-  | Decidable.isTrue h' => False.elim (h h')
-  | Decidable.isFalse _ => rfl
-
-theorem low_step (keep : Nat → Bool) (f : Nat → α) (n : Nat) (A : ArgMin α) (T : Two α) (M : α)
-    (ih : LowInv keep f n A T M) :
-    (b : Bool) → keep n = b →
-      LowInv keep f (n+1) (argKeep n (f n) A b) (twoKeep (f n) T b) (minStep b M (f n))
-  | false, hb => ⟨ih.1, ih.2.1,
-      fun j hj hk => orE (nlt_succ_cases j n hj) (fun h' => ih.2.2.1 j h' hk)
-        (fun e => by
-          rw [e, hb] at hk
-          exact False.elim (LC.false_ne_true hk)),
-      fun j hj hk hne => orE (nlt_succ_cases j n hj) (fun h' => ih.2.2.2 j h' hk hne)
-        (fun e => by
-          rw [e, hb] at hk
-          exact False.elim (LC.false_ne_true hk))⟩
-  | true, _ => orE (em_dec (OrdField.decLe M (f n)))
-      (fun hle => by
-        -- the new entry is not smaller: argmin and the smallest stay, s2 takes min(s2, x)
-        have hA : A.val ≤ f n := by rw [ih.1]; exact hle
-        have hT : T.s1 ≤ f n := by rw [ih.2.1]; exact hle
-        show LowInv keep f (n+1) (argStep n (f n) A (OrdField.decLe A.val (f n)))
-          (twoStep (f n) T (OrdField.decLe T.s1 (f n))) (min2 M (f n))
-        rw [argStep_le n (f n) A hA, twoStep_le (f n) T hT, min2_eq_left hle]
-        exact ⟨ih.1, ih.2.1,
-          fun j hj hk => orE (nlt_succ_cases j n hj) (fun h' => ih.2.2.1 j h' hk)
-            (fun e => by rw [e]; exact hle),
-          fun j hj hk hne => orE (nlt_succ_cases j n hj)
-            (fun h' => le_trans (min2_le_left T.s2 (f n)) (ih.2.2.2 j h' hk hne))
-            (fun e => by rw [e]; exact min2_le_right T.s2 (f n))⟩)
-      (fun hlt => by
-        -- the new entry is strictly smaller: it becomes the smallest, the old smallest the second
-        have hA : ¬ A.val ≤ f n := by rw [ih.1]; exact hlt
-        have hT : ¬ T.s1 ≤ f n := by rw [ih.2.1]; exact hlt
-        show LowInv keep f (n+1) (argStep n (f n) A (OrdField.decLe A.val (f n)))
-          (twoStep (f n) T (OrdField.decLe T.s1 (f n))) (min2 M (f n))
-        rw [argStep_lt n (f n) A hA, twoStep_lt (f n) T hT, min2_eq_right (le_of_not_le hlt)]
-        exact ⟨rfl, rfl,
-          fun j hj hk => orE (nlt_succ_cases j n hj)
-            (fun h' => le_trans (le_of_not_le hlt) (ih.2.2.1 j h' hk))
-            (fun e => by rw [e]; exact le_refl (f n)),
-          fun j hj hk hne => orE (nlt_succ_cases j n hj)
-            (fun h' => by rw [ih.2.1]; exact ih.2.2.1 j h' hk)
-            (fun e => False.elim (hne e))⟩)
-
-theorem low_inv (top : α) (keep : Nat → Bool) (f : Nat → α) : (n : Nat) →
-    LowInv keep f n (argminIf top keep f n) (twoIf top keep f n) (minIf top keep f n)
-  | 0 => ⟨rfl, rfl, fun _ h _ => False.elim h, fun _ h _ _ => False.elim h⟩
-  | n+1 => low_step keep f n _ _ _ (low_inv top keep f n) (keep n) rfl
-
 theorem pick_cases {P : α → Prop} (a c : α) : (b : Bool) → (b = true → P a) → (b = false → P c) →
     P (pick b a c)
   | true, h, _ => h rfl
   | false, _, h => h rfl
 
-/-- `_min_over_j_except_k` is below every kept entry `j ≠ k`. -/
+/-- `_min_over_j_except_k` is below every kept entry `j ≠ k`, whatever index `at` the scan
+returns: if `at = k` the second smallest masks only `k` (and `m`), else the smallest masks only `m`. -/
 theorem minExceptK_le (top : α) (keep : Nat → Bool) (f : Nat → α) (n k j : Nat) (hj : nlt j n)
     (hk : keep j = true) (hjk : j = k → False) : minExceptK top keep f n k ≤ f j :=
   pick_cases (P := fun v => v ≤ f j) _ _ (LC.eqb (argminIf top keep f n).idx k)
-    (fun e => (low_inv top keep f n).2.2.2 j hj hk
-      (fun e' => hjk (e'.trans (LC.eqb_true _ _ e))))
-    (fun _ => (low_inv top keep f n).2.2.1 j hj hk)
+    (fun e => minIf_le top (fun j' => band (keep j') (notM (argminIf top keep f n).idx j')) f n j hj
+      (band_true (keep j) _ hk
+      (notM_of_ne (fun e' => hjk (e'.trans (LC.eqb_true _ _ e))))))
+    (fun _ => minIf_le top keep f n j hj hk)
 
 theorem le_maxStep_left (s x : α) : (b : Bool) → s ≤ maxStep b s x
   | true => le_max2_left s x

@@ -19,42 +19,7 @@ the rewrite `Σ_P pos = slot_total - Σ_M pos`, and the threshold form of `cubic
 
 namespace OF
 
-/-! ## Booleans and counts -/
-
-/-- `bneg b`: not `b`. -/
-def bneg : Bool → Bool
-  | true => false
-  | false => true
-
-/-- `band a b`: `a` and `b`. -/
-def band : Bool → Bool → Bool
-  | true, b => b
-  | false, _ => false
-
-theorem bneg_false : (b : Bool) → bneg b = false → b = true
-  | true, _ => rfl
-  | false, h => False.elim (LC.false_ne_true h.symm)
-
-theorem bneg_true : (b : Bool) → bneg b = true → b = false
-  | true, h => False.elim (LC.false_ne_true h)
-  | false, _ => rfl
-
-theorem band_true : (a b : Bool) → a = true → b = true → band a b = true
-  | true, true, _, _ => rfl
-  | false, _, h, _ => False.elim (LC.false_ne_true h)
-  | true, false, _, h => False.elim (LC.false_ne_true h)
-
-/-- The kernel's `_without_m`: entry `j` is kept iff `j ≠ m`. -/
-def notM (m j : Nat) : Bool := bneg (LC.eqb j m)
-
-/-- `token_slot`'s kept entries: `j ∉ {m, k}`. -/
-def notMK (m k j : Nat) : Bool := band (notM m j) (notM k j)
-
-theorem notM_of_ne {m j : Nat} (h : j = m → False) : notM m j = true :=
-  congrArg bneg (LC.eqb_of_ne h)
-
-theorem ne_of_notM {m j : Nat} (h : notM m j = true) (e : j = m) : False :=
-  LC.false_ne_true ((LC.eqb_of_eq e).symm.trans (bneg_true (LC.eqb j m) h)).symm
+/-! ## Counts -/
 
 /-- `n - c` on `Nat` (truncated), by recursion on `c`. -/
 def nsub : Nat → Nat → Nat
