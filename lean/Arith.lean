@@ -170,7 +170,7 @@ def minStep : Bool → α → α → α
   | true, s, x => min2 s x
   | false, s, _ => s
 
-/-- `lo.min(axis=-1)` over `j < n`, where the entries with `keep j = false` are the kernel's
+/-- `lowest(lo, -1)` over `j < n`, where the entries with `keep j = false` are the kernel's
 `+inf`, started at `top` (the minimum of no entry; the kernel's `+inf`). -/
 def minIf (top : α) (keep : Nat → Bool) (f : Nat → α) : Nat → α
   | 0 => top
@@ -209,7 +209,7 @@ def maxStep : Bool → α → α → α
   | true, s, x => max2 s x
   | false, s, _ => s
 
-/-- `np.max(.., axis=-1)` over `j < n`, the entries with `keep j = false` being `-inf`,
+/-- `highest(.., -1)` over `j < n`, the entries with `keep j = false` being `-inf`,
 started at `bot` (the kernel's `-inf`). -/
 def maxIf (bot : α) (keep : Nat → Bool) (f : Nat → α) : Nat → α
   | 0 => bot
