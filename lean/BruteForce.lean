@@ -202,11 +202,11 @@ variable {α : Type} [OrdField α]
 def bfA (R : Rnd α) (Ti : IvTables α) (q i t j : Nat) : Iv α :=
   ivMul R (ivMul R (Ti.tok q t) (Ti.pos q i)) (ivAdd R (ivAdd R (Ti.EVOU t j) (Ti.PVOU i j)) (Ti.EUPU q j))
 
-/-- `width[i, t] = np.max(up(A.hi - A.lo), axis=-1)` (entries are `≥ 0`; the scan starts at 0). -/
+/-- `width[i, t] = highest(up(A.hi - A.lo), -1)` (entries are `≥ 0`; the scan starts at 0). -/
 def bfWidth (R : Rnd α) (Ti : IvTables α) (Vo q i t : Nat) : α :=
   maxIf 0 (fun _ => true) (fun j => R.up ((bfA R Ti q i t j).hi - (bfA R Ti q i t j).lo)) Vo
 
-/-- `magnitude[i, t] = np.max(np.abs(A.lo), axis=-1)`. -/
+/-- `magnitude[i, t] = highest(floats(np.abs(A.lo)), -1)`. -/
 def bfMag (R : Rnd α) (Ti : IvTables α) (Vo q i t : Nat) : α :=
   maxIf 0 (fun _ => true) (fun j => abs (bfA R Ti q i t j).lo) Vo
 
@@ -222,7 +222,7 @@ def bfTotal (fladd : α → α → α) (R : Rnd α) (Ti : IvTables α) (q : Nat)
 def bfThreshold (R : Rnd α) (Ti : IvTables α) (Vo q : Nat) (gamma twice : α) (x : Nat → Nat) (n : Nat) : α :=
   upFold R (bfTheta R Ti Vo q n q gamma twice) (fun i => bfTheta R Ti Vo q i (x i) gamma twice) n
 
-/-- `np.max(total)` after `put_along_axis(total, top, -inf)`: over `j ≠ m` (`bot` is the `-inf`). -/
+/-- `highest(total, -1)` after `put_along_axis(total, top, -inf)`: over `j ≠ m` (`bot` is the `-inf`). -/
 def bfY (fladd : α → α → α) (R : Rnd α) (Ti : IvTables α) (Vo : Nat) (bot : α) (q : Nat) (x : Nat → Nat)
     (n : Nat) : α :=
   maxIf bot (notM (LC.maxTok x (n+1))) (fun j => bfTotal fladd R Ti q x n j) Vo

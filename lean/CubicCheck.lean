@@ -7,7 +7,7 @@ The definitions follow the kernel step for step, on the `Interval` tables of `Ar
 (`fIv`, `baseLo`, `innerLo`, `dPure`, `arrangeLoop`, `pureBound`), `case_lower_bounds`
 (`c0Bound`, `caseLowerBound`) and the test of `check_cases` (`CaseChecked`). `top` is the
 kernel's `+inf` (the minimum of no entry) and `tauOf d r` its threshold
-`np.sort(d)[..., r - 1]`; no property of either is used.
+`sort_last(d)[..., r - 1]`; no property of either is used.
 
 Theorems: the bounds are below the exact `G_j(t, i)` (`maxTerms_le`, ..., `bK_le`: the
 worst-slot bounds and the "smallest unless at k" minima); `pure_bound_le` (one and the same real
@@ -163,7 +163,8 @@ theorem exists_min (h : Nat → α) (S : Nat → Bool) : (V : Nat) →
 
 /-! ## `Bounds`: lower bounds on `G_j(t, i)`, free of `j` -/
 
-/-- `_differences(table)[r, m, j] = table[r, m] - table[r, j]` (`ival_sub`). -/
+/-- `_differences(table, rows, m)`: `table[r, m] - table[r, j]` (`ival_sub`). The bounds below are
+those `Bounds(tables, q, m)` holds for the row `(q, m)`, written with `q`, `m` as arguments. -/
 def diffs (R : Rnd α) (tab : Nat → Nat → Iv α) (r m j : Nat) : Iv α := ivSub R (tab r m) (tab r j)
 
 /-- `max_terms[q, m, i, j] = (own_E[m, j] + P[i, m, j] + U[q, m, j]).lo`, `own_E[m, j] = E[m, m, j]`. -/
@@ -201,7 +202,7 @@ def aM (R : Rnd α) (Ti : IvTables α) (q m k i : Nat) : α :=
 /-- `aQ[q, m, k] = query_terms[q, m, k]`. -/
 def aQ (R : Rnd α) (Ti : IvTables α) (n q m k : Nat) : α := queryTerms R Ti n q m k
 
-/-- `aK[q, m, k] = down(E_kk[m, k] + at_k.lo.min(axis=-1))`, `E_kk[m, k] = E.lo[k, m, k]`: the
+/-- `aK[q, m, k] = down(E_kk[m, k] + lowest(at_k.lo, -1))`, `E_kk[m, k] = E.lo[k, m, k]`: the
 worst slot `i < n` for the non-max token `k` at the output `j = k`. -/
 def aK (R : Rnd α) (Ti : IvTables α) (top : α) (n q m k : Nat) : α :=
   R.dn ((diffs R Ti.EVOU k m k).lo + minIf top (fun _ => true) (fun i => (atK R Ti q m k i).lo) n)
@@ -210,11 +211,11 @@ def aK (R : Rnd α) (Ti : IvTables α) (top : α) (n q m k : Nat) : α :=
 def tokenSlot (R : Rnd α) (Ti : IvTables α) (m k i j : Nat) : α :=
   (ivAdd R (diffs R Ti.EVOU k m j) (diffs R Ti.PVOU i m j)).lo
 
-/-- `worst_token[m, k] = token_slot.min(axis=(2, 3))`: over slots `i < n` and outputs `j ∉ {m, k}`. -/
+/-- `lowest(token_slot, (2, 3))[m, k]`: over slots `i < n` and outputs `j ∉ {m, k}`. -/
 def worstToken (R : Rnd α) (Ti : IvTables α) (top : α) (n Vo m k : Nat) : α :=
   minIf top (fun _ => true) (fun i => minIf top (notMK m k) (tokenSlot R Ti m k i) Vo) n
 
-/-- `bK[q, m, k] = down(worst_token[m, k] + _min_over_j_except_k(U.lo)[q, m, k])`: the worst
+/-- `bK[q, m, k] = down(lowest(token_slot, (2, 3))[m, k] + _min_over_j_except_k(U.lo)[q, m, k])`: the worst
 slot and the worst output `j ∉ {m, k}` for the non-max token `k`. -/
 def bK (R : Rnd α) (Ti : IvTables α) (top : α) (n Vo q m k : Nat) : α :=
   R.dn (worstToken R Ti top n Vo m k + minExceptK top (notM m) (fun j => (diffs R Ti.EUPU q m j).lo) Vo k)
@@ -239,7 +240,7 @@ def innerLo (R : Rnd α) (tokm : Iv α) (gmi mu : α) (f : Iv α) : α :=
 def dPure (R : Rnd α) (tokm : Iv α) (slots : Nat → Iv α) (gm : Nat → α) (mu : α) (f : Iv α) (i : Nat) : α :=
   lowerProduct R (slots i) (innerLo R tokm (gm i) mu f)
 
-/-- `arranged = start; for i in range(n): arranged = down(arranged + min(down(d_i - tau), 0))`. -/
+/-- `arranged = start; for i in range(n): arranged = down(arranged + minimum(down(d_i - tau), 0))`. -/
 def arrangeLoop (R : Rnd α) (d : Nat → α) (tau start : α) : Nat → α
   | 0 => start
   | i+1 => R.dn (arrangeLoop R d tau start i + min2 (R.dn (d i - tau)) 0)
@@ -250,7 +251,7 @@ def rSplit : Nat → α → α → α
   | _+1, _, v => v
 
 /-- `_pure_bound(tok_m, slots, slot_total, tok_k, gm, gk, query_weight, gq, mu, r)` with the
-threshold `tau = tauOf d r` (the kernel: `np.sort(d)[..., r - 1]`). -/
+threshold `tau = tauOf d r` (the kernel: `sort_last(d)[..., r - 1]`). -/
 def pureBound (R : Rnd α) (tokm : Iv α) (slots : Nat → Iv α) (slotTot tokk : Iv α) (gm : Nat → α)
     (gk : α) (qw : Iv α) (gq mu : α) (r n : Nat) (tauOf : (Nat → α) → Nat → α) : α :=
   rSplit r (baseLo R (fIv R tokk gk mu) slotTot qw gq mu)
