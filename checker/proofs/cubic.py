@@ -202,7 +202,7 @@ def _min_over_j_except_k(lo: np.ndarray, m: np.ndarray) -> np.ndarray:
     """out[..., k] = min over j not in {m, k} (axis 0 the row, whose max token is m[row]): the
     smallest entry unless it sits at j = k, then the second smallest. Exact on floats."""
     lo = _without_m(lo, m)
-    if np.isnan(lo).any():  # argmin and partition would misplace NaN; fail closed
+    if np.isnan(lo).any():  # argmin would misplace NaN; fail closed
         raise Rejected("a cubic bound table contains NaN")
     V = lo.shape[-1]
     smallest = lowest(lo, -1)
