@@ -11,7 +11,6 @@ inputs therefore lies in [correct, correct + near_ties].
 
 from __future__ import annotations
 
-import functools
 import itertools
 import math
 import time
@@ -21,7 +20,7 @@ from typing import Iterator, Mapping
 import numpy as np
 
 TIE_TOLERANCE = 1e-9
-EXHAUSTIVE_LIMIT = 64 ** 4          # enumerate every input up to this many, else sample
+EXHAUSTIVE_LIMIT = 64 ** 5          # enumerate every input up to this many, else sample
 SAMPLE_SIZE = 1_000_000
 SAMPLE_SEED = 20240410               # fixed, and distinct from every training seed
 CHUNK = 8192                         # inputs per vectorised block (a few MB of float64 each)
@@ -67,32 +66,39 @@ class Circuits:
 
     def all_margins(self) -> Iterator[np.ndarray]:
         """``margins`` of every input, in blocks: one block per fixed (q, t_0 .. t_{n_ctx-4}),
-        with (t_{n_ctx-3}, t_{n_ctx-2}) varying over all pairs.
+        with (t_{n_ctx-3}, t_{n_ctx-2}) varying over all pairs in lexicographic order.
 
-        Uses that softmax weights are exp(score_i) / sum_j exp(score_j) with score_i depending
-        only on (q, i, t_i): the logits are EUPU[q] + N / D where N = sum_i e_i (EVOU[t_i] +
-        PVOU[i]) and D = sum_i e_i are sums of per-position terms, so a block is a broadcast
-        sum with no gathers. Scores are shifted by their maximum over the block's query."""
-        d_vocab, n_ctx = self.EVOU.shape[0], self.PVOU.shape[0]
-        tokens = np.arange(d_vocab)
+        Uses that the softmax weights are e_i / D, where e_i = exp(score_i) depends only on
+        (q, i, t_i) and D = sum_i e_i > 0: then D * logits = sum_i e_i (EUPU[q] + EVOU[t_i] +
+        PVOU[i]) is a sum of per-position terms, so a block is one broadcast add, and its margin
+        is (the label's entry minus the largest other entry) / D. A block is stored logit-major,
+        (d_vocab_out, inputs), so the largest other entry is an elementwise maximum over rows.
+        Scores are shifted by their maximum over the query's table, so every e_i <= 1."""
+        d_vocab, n_ctx, d_out = self.EVOU.shape[0], self.PVOU.shape[0], self.EUPU.shape[1]
         free = list(range(max(0, n_ctx - 3), n_ctx - 1))    # the (up to) two varying positions
+        shape = (d_vocab,) * len(free)
+        axes = [np.arange(d_vocab).reshape((1,) * j + (-1,) + (1,) * (len(free) - 1 - j)) for j in range(len(free))]
+        size = d_vocab ** len(free)
+        block = np.empty((d_out, size))
+        flat, columns = block.reshape(-1), np.arange(size)
         for q in range(d_vocab):
             scores = (self.EQKE[q][None, :] + self.EQKP[q][:, None]) * self.scale   # (n_ctx, d_vocab)
             scores[-1] = scores[-1, q]                          # the last token is q
             e = np.exp(scores - scores.max())
-            terms = e[:, :, None] * (self.EVOU[None] + self.PVOU[:, None])          # (n_ctx, d_vocab, d_out)
-            grid_n = sum(terms[p].reshape((1,) * j + (d_vocab,) + (1,) * (len(free) - 1 - j) + (-1,))
-                         for j, p in enumerate(free))
-            grid_d = sum(e[p].reshape((1,) * j + (d_vocab,) + (1,) * (len(free) - 1 - j))
-                         for j, p in enumerate(free))
-            grid_max = functools.reduce(np.maximum, np.ix_(*[tokens] * len(free)), np.int64(q))
+            terms = e[:, :, None] * (self.EUPU[q] + self.EVOU[None] + self.PVOU[:, None])  # (n_ctx, d_vocab, d_out)
+            grid_n, grid_d, grid_max = np.zeros((d_out,) + shape), np.zeros(shape), np.full(shape, q)
+            for axis, p in zip(axes, free):
+                grid_n += terms[p].T[:, axis]
+                grid_d += e[p][axis]
+                np.maximum(grid_max, axis, out=grid_max)
+            grid_n, grid_d, grid_max = grid_n.reshape(d_out, size), grid_d.reshape(size), grid_max.reshape(size)
             for prefix in itertools.product(range(d_vocab), repeat=max(0, n_ctx - 3)):
                 fixed = list(enumerate(prefix)) + [(n_ctx - 1, q)]
-                numerator = grid_n + sum(terms[i, t] for i, t in fixed)
-                denominator = grid_d + sum(e[i, t] for i, t in fixed)
-                logits = (self.EUPU[q] + numerator / denominator[..., None]).reshape(-1, self.EUPU.shape[1])
-                labels = np.maximum(grid_max, max(prefix, default=0))
-                yield _margin(logits, labels.reshape(-1))
+                np.add(grid_n, sum(terms[i, t] for i, t in fixed)[:, None], out=block)
+                label_entries = np.maximum(grid_max, max(prefix, default=0)) * size + columns
+                true = flat[label_entries]
+                flat[label_entries] = -np.inf
+                yield (true - block.max(axis=0)) / (grid_d + sum(e[i, t] for i, t in fixed))
 
 
 def _margin(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
