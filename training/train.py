@@ -4,11 +4,14 @@ Recipe (Gross et al. 2024): fresh i.i.d. uniform batches of 128 sequences over [
 step, 3000 steps of AdamW (lr 1e-3, betas (0.9, 0.999), weight decay 0.01 on every W_*, eps
 1e-8, PyTorch semantics, no schedule), float32 arithmetic. One ``numpy.random.default_rng(seed)``
 draws the initial weights and then every batch, so a seed names its weights bit for bit on a
-given machine (and numpy build), whatever the BLAS thread count or --jobs. Worker processes
-run with one BLAS thread each, which is also much faster for these small matrices.
+given numpy build and kind of CPU, whatever the BLAS thread count or --jobs. Worker processes
+run with one BLAS thread each (also much faster for these small matrices) and, on x86-64 CPUs
+with AVX2, with OpenBLAS's kernels pinned (``worker_env``), so that a seed gives the same
+weights whichever such CPU trains it (with the same numpy wheel).
 
 Output of ``export_model``: ``<out>/k<K>/seed<S>.safetensors`` and ``seed<S>.card.json`` beside
-it (config, digest, seed, training record, accuracy record, weight file name).
+it (config, digest, seed, training record, accuracy record, weight file name, and the
+Python, numpy, BLAS and CPU that trained it).
 
     python -m compact_proofs.training.train --k 4 --seeds 50 104 --jobs 2 --out models/
 """
@@ -29,10 +32,26 @@ import numpy as np
 from compact_proofs.training.accuracy import accuracy_record
 from compact_proofs.training.export import save_model
 from compact_proofs.training.model import Params, init_params, loss_and_grads, max_of_k_config, to_tensors
+from compact_proofs.training.provenance import environment
 from compact_proofs.training.seeds import parse_seeds
 
 # Set before a worker process imports numpy: threads only slow these small matrix products.
 SINGLE_THREAD_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+# OpenBLAS (numpy's BLAS in the PyPI wheels) picks its matrix kernels for the CPU at run time, and
+# its kernel families round differently (e.g. "SkylakeX" on AVX-512 Intel CPUs): workers pin the
+# AVX2+FMA kernels that trained the shipped zoo on every x86-64 CPU that can run them.
+BLAS_CORE = "Haswell"
+
+
+def worker_env() -> dict[str, str]:
+    """The environment a training worker needs before it imports numpy: one BLAS thread, and
+    ``OPENBLAS_CORETYPE=BLAS_CORE`` if this is an x86-64 CPU with AVX2 and FMA and the variable is
+    not set already (other CPUs run their own kernels: see the README's *Reproducibility*)."""
+    env = dict(SINGLE_THREAD_ENV)
+    cpu = environment()["cpu"]
+    if cpu["machine"] in ("x86_64", "AMD64") and {"avx2", "fma"} <= set(cpu["flags"].split()):
+        env["OPENBLAS_CORETYPE"] = os.environ.get("OPENBLAS_CORETYPE", BLAS_CORE)
+    return env
 
 
 @dataclass(frozen=True)
@@ -109,6 +128,7 @@ def export_model(k: int, seed: int, out: Path, hp: TrainConfig = TrainConfig()) 
                      "mean_loss_last_100": float(losses[-100:].mean())},
         "accuracy": accuracy_record(model.tensors),
         "weights": weights.name,
+        "environment": environment(),
     }
     (folder / f"seed{seed}.card.json").write_text(json.dumps(card, indent=2) + "\n")
     return card
@@ -122,9 +142,9 @@ def _export_job(job: tuple[int, int, str, TrainConfig]) -> dict:
 def export_many(jobs: list[tuple[int, int]], out: Path, n_workers: int,
                 hp: TrainConfig = TrainConfig()) -> Iterator[dict]:
     """Export every (k, seed) in ``jobs`` in ``n_workers`` fresh single-BLAS-thread processes;
-    yields cards as models finish. Sets ``SINGLE_THREAD_ENV`` in this process's environment,
-    which the spawned workers inherit before they import numpy."""
-    os.environ.update(SINGLE_THREAD_ENV)
+    yields cards as models finish. Sets ``worker_env()`` in this process's environment, which the
+    spawned workers inherit before they import numpy."""
+    os.environ.update(worker_env())
     work = [(k, seed, str(out), hp) for k, seed in jobs]
     with multiprocessing.get_context("spawn").Pool(n_workers) as pool:
         yield from pool.imap_unordered(_export_job, work)

@@ -9,7 +9,7 @@ import pytest
 from compact_proofs.checker.io.weights import load_model
 from compact_proofs.training.model import max_of_k_config, to_tensors
 from compact_proofs.training.seeds import SEEDS, parse_seeds
-from compact_proofs.training.train import AdamW, TrainConfig, export_model, train
+from compact_proofs.training.train import BLAS_CORE, AdamW, TrainConfig, export_many, export_model, train, worker_env
 
 FEW = TrainConfig(steps=25)
 
@@ -61,6 +61,35 @@ def test_export_round_trips_through_the_checker_loader(tmp_path):
         assert array.tobytes() == model[name].tobytes()
     assert card["training"]["steps"] == 3 and card["training"]["batch"] == 128
     assert card["accuracy"]["method"] == "sample" and card["accuracy"]["samples"] == 1_000_000
+    assert card["environment"]["numpy"] == np.__version__
+
+
+def test_workers_run_one_blas_thread_with_the_pinned_kernel(tmp_path):
+    """The card written by a training worker records the environment the worker really ran."""
+    [card] = export_many([(3, 50)], tmp_path, 1, TrainConfig(steps=2))
+    blas, cpu = card["environment"]["blas"], card["environment"]["cpu"]
+    assert blas["threads"] == 1
+    if "OPENBLAS_CORETYPE" in worker_env() and blas["config"] and blas["config"].startswith("OpenBLAS"):
+        assert blas["core"] == worker_env()["OPENBLAS_CORETYPE"]
+        assert {"avx2", "fma"} <= set(cpu["flags"].split())
+
+
+def test_worker_env_pins_the_kernel_only_where_it_runs(monkeypatch):
+    import compact_proofs.training.train as train_module
+
+    def fake(machine, flags):
+        return lambda: {"cpu": {"machine": machine, "flags": flags, "model_name": "x"}}
+
+    monkeypatch.delenv("OPENBLAS_CORETYPE", raising=False)
+    monkeypatch.setattr(train_module, "environment", fake("x86_64", "sse2 avx avx2 fma"))
+    assert worker_env()["OPENBLAS_CORETYPE"] == BLAS_CORE and worker_env()["OPENBLAS_NUM_THREADS"] == "1"
+    monkeypatch.setenv("OPENBLAS_CORETYPE", "SkylakeX")
+    assert worker_env()["OPENBLAS_CORETYPE"] == "SkylakeX"          # an explicit choice stands
+    monkeypatch.delenv("OPENBLAS_CORETYPE")
+    monkeypatch.setattr(train_module, "environment", fake("x86_64", "sse2 avx"))
+    assert "OPENBLAS_CORETYPE" not in worker_env()
+    monkeypatch.setattr(train_module, "environment", fake("aarch64", "fp asimd"))
+    assert "OPENBLAS_CORETYPE" not in worker_env()
 
 
 def test_seed_syntax():
