@@ -13,6 +13,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from compact_proofs.training.zoo import ZOO_KS, ZOO_SEEDS
+
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "certificates/schema/certificate.schema.json").read_text())
 CERTIFICATES = sorted(p for p in (ROOT / "certificates").rglob("*.json") if not p.name.endswith(".schema.json"))
@@ -23,14 +25,15 @@ def card_for(cert: Path, doc: dict) -> dict:
     return json.loads(weights.with_name(weights.stem + ".card.json").read_text())
 
 
-def test_every_shipped_model_has_a_cubic_certificate_and_every_k4_a_brute_force_one():
-    models = sorted((ROOT / "models").glob("k*/seed*.safetensors"))
-    assert len(models) == 40
-    for model in models:
-        k = model.parent.name
-        assert (ROOT / "certificates/cubic" / f"{k}-{model.stem}.json").is_file()
-        if k == "k4":
-            assert (ROOT / "certificates/brute_force" / f"{k}-{model.stem}.json").is_file()
+def test_the_first_10_seeds_of_every_k_have_a_cubic_certificate_and_at_k4_a_brute_force_one():
+    """The zoo ships more K=4 seeds than certificates (issue 12: the sweep's results file covers
+    them); the first 10 seeds of every K are certified."""
+    for k in ZOO_KS:
+        for seed in ZOO_SEEDS[k][:10]:
+            assert (ROOT / "models" / f"k{k}" / f"seed{seed}.safetensors").is_file()
+            assert (ROOT / "certificates/cubic" / f"k{k}-seed{seed}.json").is_file()
+            if k == 4:
+                assert (ROOT / "certificates/brute_force" / f"k{k}-seed{seed}.json").is_file()
 
 
 @pytest.mark.parametrize("cert", CERTIFICATES, ids=lambda p: f"{p.parent.name}/{p.name}")
