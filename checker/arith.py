@@ -41,20 +41,25 @@ def workprec():
 
 def float_below(x: arb) -> float:
     """The largest float64 <= every point of the ball ``x`` (-inf if none is finite)."""
-    lower = x.lower()
-    f = float(lower)  # nearest to an exact point; corrected below by an exact comparison
+    with workprec():  # at the global precision (53 bits by default) lower() can lose ulps
+        lower = x.lower()  # an exact point (radius 0), so the comparisons below are exact
+    f = float(lower)  # a float near it; corrected below by exact comparisons, one ulp at a time
     if math.isnan(f):  # an indeterminate ball bounds nothing
         return -math.inf
     if math.isinf(f):  # -inf, or a point beyond the largest float: the largest float is below it
         return f if f < 0 else float(np.finfo(np.float64).max)
-    if arb(f) > lower:
+    while f > -math.inf and arb(f) > lower:  # above the point: step down until at or below it
         f = math.nextafter(f, _DOWN)
+    while (g := math.nextafter(f, _UP)) < math.inf and arb(g) <= lower:  # the largest such float
+        f = g
     return f
 
 
 def float_above(x: arb) -> float:
     """The smallest float64 >= every point of the ball ``x`` (+inf if none is finite)."""
-    return -float_below(-x)
+    with workprec():  # negation at the global precision would widen the ball
+        negated = -x
+    return -float_below(negated)
 
 
 def exact_arb(value: int, shift: int) -> arb:

@@ -26,6 +26,7 @@ from compact_proofs.checker.io.weights import Model, load_model
 Progress = Callable[[int, int], None]
 DEFAULT_MAX_MEMORY = cubic.DEFAULT_MAX_MEMORY  # bytes a check may use (verify --max-memory)
 _KEY = object()
+MAX_INPUTS = 2 * 10**9  # default work limit: inputs a brute-force check may enumerate (64^5 is 1.07e9)
 
 
 class Fact:
@@ -47,16 +48,21 @@ class Fact:
 
 
 def _brute_force(cert: Certificate, model: Model, jobs: int, progress: Progress | None,
-                 max_memory: int) -> tuple[int, tuple]:
+                 max_memory: int, max_inputs: int) -> tuple[int, tuple]:
     """The brute-force rule works in blocks of a fixed size (``brute_force.CHUNK_ELEMENTS``) per
-    job; ``max_memory`` does not change it."""
+    job; ``max_memory`` does not change it. More than ``max_inputs`` inputs are refused."""
     fields(cert.proof, {"rule"}, str(cert.path), "proof")
+    V, K = model.config.d_vocab, model.config.n_ctx
+    if V ** K > max_inputs:
+        raise Unusable(f"{cert.path}: a brute-force check evaluates {V}^{K} = {V ** K:.3g} inputs, over the work "
+                       f"limit of {max_inputs:.3g}; raise the limit to allow it (verify --max-inputs {V ** K}, "
+                       f"Python: max_inputs={V ** K})")
     count = brute_force.count_correct(Tables(model), jobs=jobs, progress=progress)
     return count, brute_force.RULES_USED
 
 
 def _cubic(cert: Certificate, model: Model, jobs: int, progress: Progress | None,
-           max_memory: int) -> tuple[int, tuple]:
+           max_memory: int, max_inputs: int) -> tuple[int, tuple]:
     cases = cubic.read_cases(cert.proof, model.config, str(cert.path))
     count = cubic.check_cases(Tables(model), cases, progress=progress, max_memory=max_memory)
     return count, cubic.RULES_USED
@@ -66,10 +72,12 @@ PROOF_RULES = {"brute_force": _brute_force, "cubic": _cubic}
 
 
 def prove(cert: Certificate, model: Model, jobs: int = 1, progress: Progress | None = None,
-          max_memory: int = DEFAULT_MAX_MEMORY) -> Fact:
+          max_memory: int = DEFAULT_MAX_MEMORY, max_inputs: int = MAX_INPUTS) -> Fact:
     """Run the certificate's proof rule on the model and return what it proves, within
     ``max_memory`` bytes (a rule whose check cannot fit raises ``Unusable`` before it starts).
-    The budget changes how a rule works through its tables, never what it proves or its cost."""
+    The budget changes how a rule works through its tables, never what it proves or its cost.
+    A brute-force proof of more than ``max_inputs`` inputs is refused (``Unusable``) before any
+    work starts."""
     if model.digest != cert.digest:
         raise Unusable(f"{cert.path}: the weights {model.source} have digest {model.digest}, "
                        f"but the certificate is for {cert.digest}")
@@ -81,7 +89,7 @@ def prove(cert: Certificate, model: Model, jobs: int = 1, progress: Progress | N
                        f"(this kernel knows {', '.join(sorted(PROOF_RULES))})")
     arith.self_test()
     with cost.metered() as meter:
-        count, rules = rule(cert, model, jobs, progress, max_memory)
+        count, rules = rule(cert, model, jobs, progress, max_memory, max_inputs)
     total = model.config.d_vocab ** model.config.n_ctx
     if not 0 <= count <= total:
         raise Rejected(f"{cert.path}: internal count {count} out of range")  # cannot happen; fail closed
@@ -89,15 +97,18 @@ def prove(cert: Certificate, model: Model, jobs: int = 1, progress: Progress | N
 
 
 def check(path: str | Path, weights: str | Path | None = None, jobs: int = 1,
-          progress: Progress | None = None, max_memory: int = DEFAULT_MAX_MEMORY) -> Result:
-    """Check one certificate file. Never raises for bad input: the verdict says what happened."""
+          progress: Progress | None = None, max_memory: int = DEFAULT_MAX_MEMORY,
+          max_inputs: int = MAX_INPUTS) -> Result:
+    """Check one certificate file. Never raises for bad input: the verdict says what happened.
+    ``max_memory`` and ``max_inputs`` are the limits of ``prove``."""
     start = time.perf_counter()
     result = Result(path=str(path), verdict=ERROR)
     try:
         cert = read_certificate(path)
         result.claimed, result.model_digest, result.strategy = cert.claimed, cert.digest, cert.strategy
+        result.total = cert.config.d_vocab ** cert.config.n_ctx
         model = load_model(weights if weights is not None else cert.weights)
-        fact = prove(cert, model, jobs=jobs, progress=progress, max_memory=max_memory)
+        fact = prove(cert, model, jobs=jobs, progress=progress, max_memory=max_memory, max_inputs=max_inputs)
         result.rules, result.cost = list(fact.rules), fact.cost
         if fact.bound < cert.claimed:
             raise Rejected(f"proved {fact.count}/{fact.total} inputs correct, fewer than the claimed "

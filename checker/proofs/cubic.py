@@ -64,7 +64,7 @@ PER_TABLE_ENTRY = 640  # bytes per entry of the path tables, with their exact co
 PER_MAX = 4  # float64 per d_vocab^2 n_ctx entries, for one max token's tables
 PER_ROW = 10  # float64 per d_vocab n_ctx entries, for one row's tables and its pairs' indices
 PER_PAIR_ENTRY = 16  # float64 per entry of a slice of case bounds
-_HEX = re.compile(r"^(0|[1-9a-f][0-9a-f]{0,1023})$")
+_HEX = re.compile(r"0|[1-9a-f][0-9a-f]{0,1023}")  # always .fullmatch
 
 
 @dataclass(frozen=True)
@@ -91,9 +91,13 @@ def read_cases(proof: dict, config: ModelConfig, where: str) -> Cases:
     for name in ("q", "m", "c"):
         if not all(type(x) is int for x in cols[name]):
             raise Unusable(f"{where}: proof.cases.{name} must hold integers")
+        beyond = [r for r, x in enumerate(cols[name]) if not -2**63 <= x < 2**63]
+        if beyond:
+            raise Unusable(f"{where}: proof.cases.{name}[{beyond[0]}] is beyond the 64-bit integer range "
+                           f"(no case index is that large)")
         ints[name] = np.array(cols[name], dtype=np.int64)
     margin = np.array([binary64(x, f"{where}: proof.cases.margin") for x in cols["margin"]], dtype=np.float64)
-    if not all(isinstance(x, str) and _HEX.match(x) for x in cols["keys"]):
+    if not all(isinstance(x, str) and _HEX.fullmatch(x) for x in cols["keys"]):
         raise Unusable(f"{where}: proof.cases.keys must hold lowercase hex bit masks")
     q, m, c = ints["q"], ints["m"], ints["c"]
     too_long = [r for r, h in enumerate(cols["keys"]) if len(h) > (V + 3) // 4]
@@ -266,9 +270,12 @@ def _case_slice(tables: Tables, bounds: Bounds, q: np.ndarray, m: np.ndarray, k:
         for i in range(n):
             total = total + a[:, i]
         return total.lo
-    return minimum(*(_pure_bound(tok[q, m], slots, bounds.slot_total[row], tok[q, k], gm[row, k], gk[row, k],
-                                    query_weight, gq[row, k], mu, n - c)
-                        for gm, gk, gq in ((bounds.aM, bounds.aK, bounds.aQ), (bounds.bM, bounds.bK, bounds.bQ))))
+    checks = [(bounds.aM, bounds.aK, bounds.aQ), (bounds.bM, bounds.bK, bounds.bQ)]
+    if tables.config.d_vocab < 3:  # no output j outside {m, k}: check B is vacuous (its tables are +inf)
+        checks = checks[:1]
+    pure = [_pure_bound(tok[q, m], slots, bounds.slot_total[row], tok[q, k], gm[row, k], gk[row, k],
+                        query_weight, gq[row, k], mu, n - c) for gm, gk, gq in checks]
+    return pure[0] if len(pure) == 1 else minimum(*pure)
 
 
 def working_set(config: ModelConfig, maxes: int, rows: int) -> int:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 import tracemalloc
 
 import pytest
 
-from compact_proofs.checker.io.certificate import read_certificate
+from compact_proofs.checker.io.certificate import MAX_BYTES, read_certificate
 from compact_proofs.verify.cli import main
 from compact_proofs.checker.errors import Unusable
 from tests.checker.certs import certificate_doc, write_doc
@@ -22,10 +23,14 @@ def valid(tmp_path_factory):
 
 
 def refuse(tmp_path, text: str | bytes, match: str) -> None:
+    """The reader refuses the text with a reason matching ``match`` (searched in the reason with
+    the file's path removed: the test's folder name must not match for it) and verify exits 2."""
     path = tmp_path / "bad.json"
     path.write_bytes(text if isinstance(text, bytes) else text.encode())
-    with pytest.raises(Unusable, match=match):
+    with pytest.raises(Unusable) as refused:
         read_certificate(path)
+    reason = str(refused.value)
+    assert reason.startswith(f"{path}: ") and re.search(match, reason.replace(str(path), "")), reason
     assert main([str(path)]) == 2
 
 
@@ -40,7 +45,10 @@ def test_valid_certificate_reads(valid):
     ("", "malformed JSON"),
     (b"\xff\xfe\x00", "not UTF-8"),
     ("[1, 2, 3]", "must be a JSON object"),
-    ("[" * 100000 + "]" * 100000, "nests too deeply|malformed"),
+    ("[" * 100000 + "]" * 100000, "more than 10000 JSON arrays and objects"),
+    ('{"a": ' + "[" * 40 + "]" * 40 + "}", "nests 41 levels deep"),
+    ('{"a": [' + "0," * 6_000_000 + "0]}", "more than 6000000 JSON values"),
+    ('{"a": "\\ud800"}', "lone UTF-16 surrogate"),
     ('{"a": NaN}', "malformed JSON"),
     ('{"a": Infinity}', "malformed JSON"),
     ('{"a": 1, "a": 2}', "duplicate key"),
@@ -77,6 +85,16 @@ def edit(doc: dict, path: list, value) -> dict:
     (["task", "name"], "sorting", "unknown task"),
     (["task", "k"], 7, "does not match"),
     (["proof"], [], "must be an object"),
+    (["version"], "01.0", "MAJOR.MINOR"),
+    (["version"], "1.00", "MAJOR.MINOR"),
+    (["version"], "1.0\n", "MAJOR.MINOR"),
+    (["task", "k"], 3.0, "JSON integers"),
+    (["task", "d_vocab"], True, "JSON integers"),
+    (["claim", "accuracy_at_least"], "1/2\n", "exact rational"),
+    (["claim", "accuracy_at_least"], "1\n", "exact rational"),
+    (["model", "digest"], "sha256:" + "0" * 64 + "\n", "64 lowercase hex"),
+    (["model", "weights"], "model\x00.safetensors", "NUL character"),
+    (["strategy", "name"], "\ud800", "lone UTF-16 surrogate"),
 ])
 def test_envelope_violations_are_unusable(valid, tmp_path, path, value, match):
     _, doc = valid
@@ -116,3 +134,26 @@ def test_fifo_certificate_and_weights_are_refused_without_blocking(valid, tmp_pa
     os.mkfifo(weights)
     with pytest.raises(Unusable, match="not a regular file"):
         load_model(weights)
+
+
+def test_many_empty_lists_are_refused_fast_in_bounded_memory(tmp_path):
+    """~11M empty lists fit in the byte limit and took ~865 MB to parse: refused before parsing."""
+    path = tmp_path / "lists.json"
+    body = "[]," * ((MAX_BYTES - 100) // 3)
+    path.write_text('{"format": "compact-proofs-certificate", "proof": [' + body + '[]]}')
+    tracemalloc.start()
+    start = time.perf_counter()
+    with pytest.raises(Unusable, match="more than 10000 JSON arrays and objects"):
+        read_certificate(path)
+    elapsed = time.perf_counter() - start
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 4 * MAX_BYTES, peak  # the text and its string-free copy, not the parsed lists
+    assert elapsed < 10, elapsed
+
+
+def test_brackets_and_commas_inside_strings_do_not_count(valid, tmp_path):
+    _, doc = valid
+    doc = edit(doc, ["strategy", "parameters"], {"note": "[{," * 20000 + '\\"]'})
+    cert = read_certificate(write_doc(tmp_path / "ok.json", doc))
+    assert cert.strategy == doc["strategy"]["name"]

@@ -181,3 +181,28 @@ def test_cubic_negative_margin_is_rejected(folder, cubic_doc):
     doc = copy(cubic_doc)
     cases(doc)["margin"][0] = (-1.0).hex()
     assert run(folder, doc, "neg.json") == 1
+
+
+@pytest.mark.parametrize("column, value", [("c", 2**63), ("m", 2**64 + 1), ("q", -2**63 - 1), ("c", 10**40)])
+def test_cubic_integers_beyond_int64_are_unusable_with_a_clear_reason(folder, cubic_doc, column, value):
+    doc = copy(cubic_doc)
+    cases(doc)[column][1] = value
+    result = check(write_doc(folder / "int64.json", doc))
+    assert result.verdict == "error"
+    assert f"proof.cases.{column}[1] is beyond the 64-bit integer range" in result.reason
+    assert "internal error" not in result.reason
+
+
+@pytest.mark.parametrize("margin", ["nan", "inf", "-inf"])
+def test_cubic_non_finite_margin_is_unusable(folder, cubic_doc, margin):
+    doc = copy(cubic_doc)
+    cases(doc)["margin"][0] = margin
+    result = check(write_doc(folder / "nan.json", doc))
+    assert result.verdict == "error" and "finite canonical hex float" in result.reason
+
+
+def test_cubic_key_mask_with_a_trailing_newline_is_unusable(folder, cubic_doc):
+    doc = copy(cubic_doc)
+    r = next(i for i, c in enumerate(cases(doc)["c"]) if c > 0)
+    cases(doc)["keys"][r] += "\n"
+    assert run(folder, doc, "newline.json") == 2
