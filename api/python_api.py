@@ -83,7 +83,7 @@ def prove(model_or_path: Model | str | os.PathLike, strategy: str = "cubic",
             raise RuntimeError(f"{weight_file}: the saved weights do not have the model's digest")  # cannot happen
     proof, covered, stats = STRATEGIES[strategy](model)
     claimed = Fraction(covered, model.config.d_vocab ** model.config.n_ctx)
-    document = envelope(model, weight_file, target or weight_file, claimed, strategy, stats, proof)
+    document = envelope(model, weight_file, target or weight_file, covered, strategy, stats, proof)
     if target is None:
         document["model"]["weights"] = str(weight_file)
     else:
@@ -91,9 +91,11 @@ def prove(model_or_path: Model | str | os.PathLike, strategy: str = "cubic",
     return Proof(document, target, claimed)
 
 
-def verify(path: str | os.PathLike, weights: str | os.PathLike | None = None, jobs: int = 1) -> Result:
+def verify(path: str | os.PathLike, weights: str | os.PathLike | None = None, jobs: int = 1,
+           max_inputs: int = kernel.MAX_INPUTS) -> Result:
     """Check one certificate file with the kernel. Never raises for bad input: ``Result.verdict``
     is ``verified``, ``rejected`` or ``error``, ``Result.reason`` says why, and ``Result.bound``
     is the proved accuracy (a Fraction) when verified. ``weights`` overrides the certificate's
-    weight path; ``jobs`` sets the brute-force workers."""
-    return kernel.check(path, weights=weights, jobs=jobs)
+    weight path; ``jobs`` sets the brute-force workers; a brute-force check of more than
+    ``max_inputs`` inputs is refused (the kernel's work limit, as ``verify --max-inputs``)."""
+    return kernel.check(path, weights=weights, jobs=jobs, max_inputs=max_inputs)

@@ -16,16 +16,20 @@ import json
 import os
 import sys
 import time
-from fractions import Fraction
 from pathlib import Path
 
 from compact_proofs.audit import differential, ground_truth, mutation, trust
 from compact_proofs.checker.io.certificate import read_certificate
 from compact_proofs.checker.errors import CheckError
-from compact_proofs.checker.kernel import check
+from compact_proofs.checker.kernel import MAX_INPUTS, check
 from compact_proofs.checker.result import VERIFIED
-from compact_proofs.verify.cli import make_progress, progress_wanted
+from compact_proofs.verify.cli import parse_count, positive
+from compact_proofs.verify.formats import fraction_text
+from compact_proofs.verify.progress import meter as make_progress, wanted as progress_wanted
 from compact_proofs.checker.io.weights import load_model
+
+REPORT_FORMAT = "compact-proofs-audit-report"
+REPORT_VERSION = "1.0"
 
 EPILOG = """\
 Defaults: 200 mutants for a cubic certificate (fewer when one check is slow, about 120 s of kernel
@@ -39,8 +43,8 @@ examples:
 """
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="compact-proofs audit", description=__doc__.split("\n\n")[0],
+def build_parser(prog: str = "compact-proofs audit") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0],
                                      epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("certificate", metavar="CERT", type=Path, help="a certificate file")
     parser.add_argument("--json", action="store_true", help="machine-readable report on stdout")
@@ -53,13 +57,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--differential-samples", type=int, default=differential.DEFAULT_SAMPLES, metavar="N",
                         help=f"inputs checked with mpmath (default {differential.DEFAULT_SAMPLES}; 0 skips)")
     parser.add_argument("--weights", type=Path, metavar="FILE", help="use these weights instead of the certificate's path")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
+    parser.add_argument("--jobs", type=positive, default=os.cpu_count() or 1, metavar="N",
                         help="worker processes for kernel checks (default: all cores)")
+    parser.add_argument("--max-inputs", type=parse_count, default=MAX_INPUTS, metavar="N",
+                        help=f"refuse a brute-force check of more than N inputs (default {MAX_INPUTS:.0e})")
     return parser
-
-
-def _frac(x: Fraction | None) -> str | None:
-    return None if x is None else f"{x.numerator}/{x.denominator}"
 
 
 def run_audit(args: argparse.Namespace, show_progress: bool = False) -> dict:
@@ -68,11 +70,15 @@ def run_audit(args: argparse.Namespace, show_progress: bool = False) -> dict:
     path = args.certificate
     status = (lambda text: sys.stderr.write(f"audit: {text}\n")) if show_progress else (lambda text: None)
     status("checking the certificate")
-    result = check(path, weights=args.weights, jobs=max(1, args.jobs), progress=make_progress("audit: check", show_progress))
-    report = {
+    result = check(path, weights=args.weights, jobs=args.jobs, max_inputs=args.max_inputs,
+                   progress=make_progress("audit: check", show_progress))
+    report: dict = {
+        "format": REPORT_FORMAT,
+        "version": REPORT_VERSION,
         "certificate": str(path),
-        "check": {"verdict": result.verdict, "reason": result.reason, "claimed": _frac(result.claimed),
-                  "bound": _frac(result.bound), "seconds": round(result.seconds, 3)},
+        "check": {"verdict": result.verdict, "reason": result.reason,
+                  "claimed": fraction_text(result.claimed, result.total),
+                  "bound": fraction_text(result.bound, result.total), "seconds": round(result.seconds, 3)},
         "trust": trust.trust_report(path, result),
     }
     failures, usable = list(report["trust"]["problems"]), True
@@ -105,7 +111,7 @@ def run_audit(args: argparse.Namespace, show_progress: bool = False) -> dict:
                                                           progress=make_progress("audit: mutants", show_progress))
             if report["mutation"].get("skipped"):
                 failures.append(f"mutation audit could not run: {report['mutation']['skipped']}")
-            elif report["mutation"]["baseline_bound"] != report["check"]["bound"]:
+            elif report["mutation"]["baseline_bound"] != fraction_text(result.bound):  # both reduced
                 failures.append(f"the certificate proves {report['mutation']['baseline_bound']} when copied with an "
                                 f"absolute weight path but {report['check']['bound']} in place")
             for alarm in report["mutation"].get("alarms", []):
@@ -128,10 +134,18 @@ def run_audit(args: argparse.Namespace, show_progress: bool = False) -> dict:
                 if d["float_disagreement"] > differential.FLOAT_AGREEMENT:
                     failures.append("differential: the mpmath and float64 forward passes disagree")
     report["failures"] = failures
-    report["passed"] = not failures
-    report["exit_code"] = 0 if not failures else 1 if usable else 2
-    report["seconds"] = round(time.perf_counter() - start, 2)
-    return report
+    stages = [key for key in ("ground_truth", "mutation", "differential") if key in report]
+    report["summary"] = {
+        "passed": not failures, "exit_code": 0 if not failures else 1 if usable else 2, "failures": len(failures),
+        "verdict": result.verdict, "proved_bound": fraction_text(result.bound, result.total),
+        "stages_run": [key for key in stages if not report[key].get("skipped")],
+        "stages_skipped": [key for key in stages if report[key].get("skipped")],
+        "mutants": len(report.get("mutation", {}).get("outcomes", [])) if "mutation" in report else 0,
+        "alarms": len(report.get("mutation", {}).get("alarms", [])) if "mutation" in report else 0,
+        "seconds": round(time.perf_counter() - start, 2)}
+    # the summary goes first in the JSON, after the format and version
+    return {key: report[key] for key in ("format", "version", "summary")} | \
+        {key: value for key, value in report.items() if key not in ("format", "version", "summary")}
 
 
 def render_text(report: dict) -> str:
@@ -141,34 +155,35 @@ def render_text(report: dict) -> str:
                                ("differential", "differential check", differential.render_differential)):
         if key in report:
             parts += [f"== {title} ==", render(report[key]).rstrip("\n"), ""]
-    if report["passed"]:
-        parts.append(f"AUDIT PASSED ({report['seconds']:.1f} s)")
+    summary = report["summary"]
+    if summary["passed"]:
+        parts.append(f"AUDIT PASSED ({summary['seconds']:.1f} s)")
     else:
-        parts.append(f"AUDIT FAILED (exit {report['exit_code']}, {report['seconds']:.1f} s):")
+        parts.append(f"AUDIT FAILED (exit {summary['exit_code']}, {summary['seconds']:.1f} s):")
         parts += [f"  - {f}" for f in report["failures"]]
     return "\n".join(parts) + "\n"
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)  # bad usage exits 2
-    for name in ("mutants", "differential_samples", "ground_truth_samples"):
-        value = getattr(args, name)
-        if value is not None and value < 0:
-            print(f"compact-proofs audit: --{name.replace('_', '-')} must be >= 0", file=sys.stderr)
-            return 2
-    if args.ground_truth_samples == 0 and not args.skip_ground_truth:
-        args.skip_ground_truth = True
-    show_progress = progress_wanted()
-    try:
-        report = run_audit(args, show_progress)
-    except KeyboardInterrupt:
-        print("compact-proofs audit: interrupted", file=sys.stderr)
-        return 2
-    if args.json:
-        sys.stdout.write(json.dumps(report, indent=1, default=str) + "\n")
-    else:
-        sys.stdout.write(render_text(report))
-    return report["exit_code"]
+def main(argv: list[str] | None = None, prog: str = "compact-proofs audit") -> int:
+    from compact_proofs.cli import run_command
+
+    parser = build_parser(prog)
+
+    def body() -> int:
+        args = parser.parse_args(argv)  # bad usage exits 2
+        for name in ("mutants", "differential_samples", "ground_truth_samples"):
+            value = getattr(args, name)
+            if value is not None and value < 0:
+                parser.error(f"--{name.replace('_', '-')} must be >= 0")
+        if args.ground_truth_samples == 0 and not args.skip_ground_truth:
+            args.skip_ground_truth = True
+        report = run_audit(args, progress_wanted())
+        if args.json:
+            sys.stdout.write(json.dumps(report, indent=2, default=str) + "\n")
+        else:
+            sys.stdout.write(render_text(report))
+        return report["summary"]["exit_code"]
+    return run_command(prog, body)
 
 
 if __name__ == "__main__":

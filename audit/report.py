@@ -14,6 +14,7 @@ import re
 import statistics
 from pathlib import Path
 
+from compact_proofs.checker.errors import Unusable
 from compact_proofs.checker.kernel import check
 
 PAPER_NORMALISED = {4: (0.954, 0.008), 5: (0.942, 0.010), 10: (0.915, 0.021), 20: (0.888, 0.036)}
@@ -31,7 +32,10 @@ def rows(models: Path, certificates: Path) -> list[str]:
     for k, (paper_mean, paper_std) in PAPER_NORMALISED.items():
         acc, bound, norm, seconds = [], [], [], []
         for cert in sorted((certificates / "cubic").glob(f"k{k}-*.json")):
-            card = json.loads((models / f"k{k}" / f"{cert.stem.split('-', 1)[1]}.card.json").read_text())
+            card_path = models / f"k{k}" / f"{cert.stem.split('-', 1)[1]}.card.json"
+            if not card_path.is_file():
+                raise Unusable(f"{card_path}: model card not found (the accuracy of {cert}); see --models")
+            card = json.loads(card_path.read_text())
             result = check(cert)
             if result.verdict != "verified":
                 raise SystemExit(f"{cert}: {result.verdict}: {result.reason}")
@@ -46,20 +50,26 @@ def rows(models: Path, certificates: Path) -> list[str]:
     return lines
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="compact-proofs report", description=__doc__,
+def main(argv: list[str] | None = None, prog: str = "compact-proofs report") -> int:
+    from compact_proofs.cli import run_command
+
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--models", type=Path, default=Path("models"))
-    parser.add_argument("--certificates", type=Path, default=Path("certificates"))
+    parser.add_argument("--models", type=Path, default=Path("models"), help="the model zoo (default models/)")
+    parser.add_argument("--certificates", type=Path, default=Path("certificates"),
+                        help="the certificates (default certificates/; reads its cubic/ folder)")
     parser.add_argument("--readme", type=Path, help="replace the table between the markers in this file")
-    args = parser.parse_args(argv)
-    table = "\n".join(rows(args.models, args.certificates))
-    print(table)
-    if args.readme:
-        text = args.readme.read_text()
-        new = re.sub(re.escape(START) + ".*?" + re.escape(END), f"{START}\n{table}\n{END}", text, flags=re.S)
-        args.readme.write_text(new)
-    return 0
+
+    def body() -> int:
+        args = parser.parse_args(argv)
+        table = "\n".join(rows(args.models, args.certificates))
+        print(table)
+        if args.readme:
+            text = args.readme.read_text()
+            new = re.sub(re.escape(START) + ".*?" + re.escape(END), f"{START}\n{table}\n{END}", text, flags=re.S)
+            args.readme.write_text(new)
+        return 0
+    return run_command(prog, body)
 
 
 if __name__ == "__main__":

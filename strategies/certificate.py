@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from fractions import Fraction
 from pathlib import Path
 
 from compact_proofs.checker import __version__
@@ -13,12 +12,14 @@ from compact_proofs.checker.io.certificate import FORMAT_NAME, FORMAT_VERSION
 from compact_proofs.checker.io.weights import Model
 
 
-def envelope(model: Model, weights: Path, certificate: Path, claimed: Fraction, strategy: str,
+def envelope(model: Model, weights: Path, certificate: Path, covered: int, strategy: str,
              parameters: dict, proof: dict) -> dict:
-    """The full certificate for ``model`` whose weights live at ``weights``; the path stored is
-    relative to where the certificate will be written. Where the model's config came from is
-    recorded as ``strategy.parameters.config_source``; a config inferred from the tensor shapes
-    is also said on stderr, since the file stated no architecture."""
+    """The full certificate for ``model`` whose weights live at ``weights``, claiming ``covered``
+    of its d_vocab^K inputs (written 'covered/total', unreduced); the path stored is relative to
+    where the certificate will be written. Where the model's config came from is recorded as
+    ``strategy.parameters.config_source``; a config inferred from the tensor shapes is also said on
+    stderr, since the file stated no architecture. Nothing in it depends on the clock or the
+    machine, so proving the same model twice gives the same bytes."""
     c = model.config
     if model.config_source == "shapes":
         print(f"note: {model.source}: no model config given, so it is inferred from the tensor shapes: n_ctx "
@@ -31,7 +32,7 @@ def envelope(model: Model, weights: Path, certificate: Path, claimed: Fraction, 
         "model": {"digest": model.digest, "config": c.to_dict(),
                   "weights": os.path.relpath(weights, certificate.parent)},
         "task": {"name": "max_of_k", "k": c.n_ctx, "d_vocab": c.d_vocab},
-        "claim": {"accuracy_at_least": f"{claimed.numerator}/{claimed.denominator}"},
+        "claim": {"accuracy_at_least": f"{covered}/{c.d_vocab ** c.n_ctx}"},
         "strategy": {"name": strategy, "parameters": {**parameters, "config_source": model.config_source}},
         "producer": {"tool": "compact-proofs", "version": __version__},
         "proof": proof,
@@ -39,7 +40,8 @@ def envelope(model: Model, weights: Path, certificate: Path, claimed: Fraction, 
 
 
 def write(path: Path, document: dict) -> None:
-    """Write the envelope indented and each array of the proof on one line."""
+    """Write the envelope indented by two spaces and each array of the proof on one line, UTF-8,
+    through a temporary file renamed into place (an interrupted run leaves no partial file)."""
     arrays: dict[str, str] = {}
 
     def inline(value):
@@ -51,8 +53,10 @@ def write(path: Path, document: dict) -> None:
             return {k: inline(v) for k, v in value.items()}
         return value
 
-    text = json.dumps({**document, "proof": inline(document["proof"])}, indent=1)
+    text = json.dumps({**document, "proof": inline(document["proof"])}, indent=2)
     for key, array in arrays.items():
         text = text.replace(f'"{key}"', array)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text + "\n")
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(text + "\n", encoding="utf-8")
+    os.replace(partial, path)

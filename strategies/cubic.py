@@ -10,7 +10,7 @@ kernel re-derives everything, so a wrong choice here is a rejected certificate, 
 from __future__ import annotations
 
 import math
-import time
+from typing import Callable
 
 import numpy as np
 
@@ -50,24 +50,27 @@ def margin_estimate(tables: Tables, q: np.ndarray, m: np.ndarray, lower: np.ndar
     return np.ldexp(np.floor(mantissa * 2.0**MARGIN_BITS) / 2.0**MARGIN_BITS, exponent)
 
 
-def prove(model: Model, max_memory: int = cubic.DEFAULT_MAX_MEMORY) -> tuple[dict, int, dict]:
-    """Return (proof object, inputs covered, statistics) for the cubic certificate of ``model``,
-    working through the max tokens in the kernel's chunks (``checker.cubic.chunks``) within
-    ``max_memory`` bytes."""
-    start = time.perf_counter()
+def prove(model: Model, progress: Callable[[int, int], None] | None = None,
+          max_memory: int = cubic.DEFAULT_MAX_MEMORY) -> tuple[dict, int, dict]:
+    """Return (proof object, inputs covered, parameters: the number of cases) for the cubic
+    certificate of ``model``, working through the max tokens in the kernel's chunks
+    (``checker.cubic.chunks``) within ``max_memory`` bytes. ``progress`` is called with (chunks
+    done, chunks)."""
     tables = Tables(model)
     V, n = model.config.d_vocab, model.config.n_ctx - 1
     by_c = [{"q": [], "m": [], "c": [], "margin": [], "keys": []} for _ in range(n + 1)]  # listed c by c
     covered = 0
     q_all, m_all = all_cases(np.arange(V), n, 0)
-    for rows in cubic.chunks(model.config, q_all, m_all, max_memory):
+    groups = cubic.chunks(model.config, q_all, m_all, max_memory)
+    for step, rows in enumerate(groups):
         maxes = np.unique(m_all[rows])
         bounds = cubic.Bounds(tables, q_all[rows], m_all[rows])
         for c in range(n + 1):
             covered += _claim(tables, bounds, *all_cases(maxes, n, c), c, by_c[c])
+        if progress:
+            progress(step + 1, len(groups))
     cols = {name: [x for listed in by_c for x in listed[name]] for name in by_c[0]}
-    stats = {"cases": len(cols["q"]), "seconds": round(time.perf_counter() - start, 3)}
-    return {"rule": "cubic", "cases": cols}, covered, stats
+    return {"rule": "cubic", "cases": cols}, covered, {"cases": len(cols["q"])}
 
 
 def _claim(tables: Tables, bounds: cubic.Bounds, q: np.ndarray, m: np.ndarray, c: int, cols: dict) -> int:

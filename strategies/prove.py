@@ -1,38 +1,58 @@
 """``compact-proofs prove``: run a strategy on exported weights and write its certificate.
 
   compact-proofs prove --strategy cubic models/k4/seed50.safetensors -o certificates/cubic/k4-seed50.json
-  compact-proofs prove --zoo models/ --out certificates/      (every shipped certificate)
+  compact-proofs prove --strategy cubic models/k4/*.safetensors --out out/      (out/<name>.json each)
+  compact-proofs prove --zoo models/ --out certificates/ --jobs 2               (every shipped certificate)
+
+Certificates are byte-reproducible: nothing in them depends on the clock, the machine or --jobs
+(proving again gives the same bytes). Timings go to the log on stderr, one line per certificate.
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
+import os
 import sys
-from fractions import Fraction
+import time
 from pathlib import Path
+from typing import Callable, Iterator
 
-from compact_proofs.checker.errors import CheckError
+from compact_proofs.checker.errors import CheckError, Unusable
 from compact_proofs.checker.io.weights import load_model
+from compact_proofs.checker.kernel import MAX_INPUTS
 from compact_proofs.strategies import brute_force, cubic
 from compact_proofs.strategies.certificate import envelope, write
 from compact_proofs.training.seeds import SEEDS
+from compact_proofs.verify import progress
+from compact_proofs.verify.cli import parse_count, positive
 
 STRATEGIES = {"brute_force": brute_force.prove, "cubic": cubic.prove}
 ZOO_STRATEGIES = {"brute_force": (4,), "cubic": (4, 5, 10, 20)}  # which K each ships for
 SHIPPED_SEEDS = SEEDS[:10]  # which seeds of each K ship certificates (models/k4 has all 151)
+SINGLE_THREAD_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+Job = tuple[Path, str, Path]  # (weights, strategy, certificate)
 
 
-def prove_one(weights: Path, strategy: str, out: Path) -> dict:
-    """Prove one model with one strategy and write the certificate; return a summary row."""
+def prove_one(weights: Path, strategy: str, out: Path, max_inputs: int = MAX_INPUTS,
+              show: Callable[[int, int], None] | None = None) -> dict:
+    """Prove one model with one strategy and write the certificate; return a log row (with the
+    seconds it took, which the certificate does not hold). A brute-force strategy over more
+    than ``max_inputs`` inputs is refused (``Unusable``) before any work, as the kernel would
+    refuse to check it."""
+    start = time.perf_counter()
     model = load_model(weights)
-    proof, covered, stats = STRATEGIES[strategy](model)
-    total = model.config.d_vocab ** model.config.n_ctx
-    claimed = Fraction(covered, total)
-    write(out, envelope(model, weights, out, claimed, strategy, stats, proof))
-    return {"certificate": str(out), "claimed": float(claimed), **stats}
+    V, K = model.config.d_vocab, model.config.n_ctx
+    if strategy == "brute_force" and V ** K > max_inputs:
+        raise Unusable(f"{weights}: brute force over {V}^{K} = {V ** K:.3g} inputs is over the work limit of "
+                       f"{max_inputs:.3g} (the kernel refuses to check it too); allow it with --max-inputs {V ** K}")
+    proof, covered, parameters = STRATEGIES[strategy](model, show)
+    write(out, envelope(model, weights, out, covered, strategy, parameters, proof))
+    return {"certificate": str(out), "claimed": covered / V ** K, "seconds": time.perf_counter() - start}
 
 
-def zoo_jobs(models: Path, out: Path) -> list[tuple[Path, str, Path]]:
+def zoo_jobs(models: Path, out: Path) -> list[Job]:
     """(weights, strategy, certificate path) for every shipped certificate."""
     jobs = []
     for strategy, ks in ZOO_STRATEGIES.items():
@@ -43,33 +63,103 @@ def zoo_jobs(models: Path, out: Path) -> list[tuple[Path, str, Path]]:
     return jobs
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="compact-proofs prove", description=__doc__,
+def _run_job(job: tuple[Job, int]) -> tuple[Job, dict | str]:
+    """One job in a worker: its log row, or the one-line reason it failed."""
+    (weights, strategy, out), max_inputs = job
+    try:
+        return (weights, strategy, out), prove_one(weights, strategy, out, max_inputs)
+    except CheckError as exc:
+        return (weights, strategy, out), str(exc)
+
+
+def run_jobs(jobs: list[Job], workers: int, max_inputs: int, show_progress: bool) -> Iterator[tuple[Job, dict | str]]:
+    """Run ``jobs``, ``workers`` at a time (in fresh processes with one BLAS thread each when more
+    than one); yields (job, row or failure reason) as they finish. A single job raises its
+    failure; one job at a time shows the strategy's own progress on a terminal."""
+    if len(jobs) == 1:
+        weights, strategy, out = jobs[0]
+        yield jobs[0], prove_one(weights, strategy, out, max_inputs, progress.meter(f"{strategy} {weights}", show_progress))
+        return
+    if workers <= 1:
+        for weights, strategy, out in jobs:
+            try:
+                yield (weights, strategy, out), prove_one(weights, strategy, out, max_inputs,
+                                                          progress.meter(f"{strategy} {weights}", show_progress))
+            except CheckError as exc:
+                yield (weights, strategy, out), str(exc)
+        return
+    os.environ.update(SINGLE_THREAD_ENV)  # inherited by the spawned workers before they import numpy
+    with multiprocessing.get_context("spawn").Pool(min(workers, len(jobs))) as pool:
+        yield from pool.imap_unordered(_run_job, [(job, max_inputs) for job in jobs])
+
+
+def build_parser(prog: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0].removeprefix("``compact-proofs prove``: "),
+                                     epilog=__doc__.split("\n\n", 1)[1],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("weights", nargs="?", type=Path,
-                        help="a .safetensors or torch .pt model (its config: in the file, in <file>.config.json "
-                             "beside it, e.g. a TransformerLens cfg.to_dict(), or inferred from the shapes)")
+    parser.add_argument("weights", nargs="*", type=Path, metavar="WEIGHTS",
+                        help="model weight files, .safetensors or torch .pt (each one's config: in the file, in "
+                             "<file>.config.json beside it, e.g. a TransformerLens cfg.to_dict(), or inferred from "
+                             "the shapes)")
     parser.add_argument("--strategy", choices=sorted(STRATEGIES),
                         help="the strategy (default cubic; with --zoo, only this strategy's certificates)")
-    parser.add_argument("-o", "--output", type=Path, help="certificate path (with a single model)")
+    parser.add_argument("-o", "--output", type=Path, metavar="FILE", help="certificate path (with a single model)")
+    parser.add_argument("--out", type=Path, metavar="DIR",
+                        help="output folder: with --zoo, DIR/<strategy>/k<K>-<seed>.json (default certificates/); "
+                             "with several WEIGHTS, DIR/<name>.json")
     parser.add_argument("--zoo", type=Path, metavar="MODELS", help="prove every shipped model under MODELS")
-    parser.add_argument("--out", type=Path, default=Path("certificates"), help="with --zoo: output folder")
-    args = parser.parse_args(argv)
+    parser.add_argument("--jobs", type=positive, default=1, metavar="N",
+                        help="certificates proved at once, each in its own process (default 1)")
+    parser.add_argument("--max-inputs", type=parse_count, default=MAX_INPUTS, metavar="N",
+                        help=f"refuse brute force over more than N inputs (default {MAX_INPUTS:.0e}, the kernel's limit)")
+    return parser
+
+
+def plan(args: argparse.Namespace, parser: argparse.ArgumentParser) -> list[Job]:
+    """The jobs the arguments ask for (usage errors exit 2 through the parser)."""
     if args.zoo:
-        jobs = [job for job in zoo_jobs(args.zoo, args.out) if args.strategy in (None, job[1])]
-    elif args.weights and args.output:
-        jobs = [(args.weights, args.strategy or "cubic", args.output)]
-    else:
-        parser.error("give WEIGHTS with -o OUTPUT, or --zoo MODELS")
-    for n, (weights, strategy, out) in enumerate(jobs, 1):
-        try:
-            row = prove_one(weights, strategy, out)
-        except CheckError as exc:  # an unusable model: its one-line reason, no traceback
-            print(f"compact-proofs prove: {exc}", file=sys.stderr)
+        if args.weights or args.output:
+            parser.error("--zoo takes no WEIGHTS or -o (use --out DIR)")
+        if not args.zoo.is_dir():
+            raise Unusable(f"{args.zoo}: not a folder of models (expected {args.zoo}/k4/seed50.safetensors ...)")
+        jobs = [job for job in zoo_jobs(args.zoo, args.out or Path("certificates")) if args.strategy in (None, job[1])]
+        if not jobs:
+            raise Unusable(f"{args.zoo}: no models found (expected {args.zoo}/k<K>/<seed>.safetensors)")
+        return jobs
+    strategy = args.strategy or "cubic"
+    if len(args.weights) == 1 and args.output and not args.out:
+        return [(args.weights[0], strategy, args.output)]
+    if args.weights and args.out and not args.output:
+        return [(w, strategy, args.out / f"{w.stem}.json") for w in args.weights]
+    parser.error("give WEIGHTS with -o FILE, several WEIGHTS with --out DIR, or --zoo MODELS")
+    raise AssertionError  # parser.error exits
+
+
+def main(argv: list[str] | None = None, prog: str = "compact-proofs prove") -> int:
+    from compact_proofs.cli import run_command
+
+    parser = build_parser(prog)
+
+    def body() -> int:
+        args = parser.parse_args(argv)
+        jobs = plan(args, parser)
+        show_progress = progress.wanted()
+        bar = progress.meter(f"{prog}", show_progress and args.jobs > 1 and len(jobs) > 1)
+        failed = 0
+        for n, ((weights, strategy, out), row) in enumerate(run_jobs(jobs, args.jobs, args.max_inputs, show_progress), 1):
+            if isinstance(row, str):
+                failed += 1
+                print(f"[{n}/{len(jobs)}] {strategy:11s} {weights}: FAILED: {row}", file=sys.stderr)
+            else:
+                print(f"[{n}/{len(jobs)}] {strategy:11s} {weights}: claims {row['claimed']:.6f} "
+                      f"({row['seconds']:.2f} s) -> {out}", file=sys.stderr)
+            if bar:
+                bar(n, len(jobs))
+        if failed:
+            print(f"{prog}: {failed} of {len(jobs)} certificate(s) not written", file=sys.stderr)
             return 2
-        print(f"[{n}/{len(jobs)}] {strategy:11s} {weights}: claims {row['claimed']:.6f} "
-              f"({row['seconds']:.2f} s) -> {out}", file=sys.stderr)
-    return 0
+        return 0
+    return run_command(prog, body)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ Output of ``export_model``: ``<out>/k<K>/seed<S>.safetensors`` and ``seed<S>.car
 it (config, digest, seed, training record, accuracy record, weight file name, and the
 Python, numpy, BLAS and CPU that trained it).
 
-    python -m compact_proofs.training.train --k 4 --seeds 50 104 --jobs 2 --out models/
+    compact-proofs train --k 4 --seeds 50 104 --jobs 2 --out models/
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -167,18 +168,44 @@ def run(jobs: list[tuple[int, int]], out: Path, n_workers: int, hp: TrainConfig 
     return cards
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m compact_proofs.training.train", description=__doc__.splitlines()[0])
-    parser.add_argument("--k", type=int, required=True, help="sequence length K")
+def main(argv: list[str] | None = None, prog: str = "compact-proofs train") -> int:
+    from compact_proofs.cli import run_command
+    from compact_proofs.verify.cli import positive
+
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
+    parser.add_argument("--k", type=sequence_length, required=True, help="sequence length K (at least 2)")
     parser.add_argument("--seeds", nargs="+", default=["first:10"],
                         help="seeds: integers, first:N (paper seeds) or all (default first:10)")
-    parser.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    parser.add_argument("--jobs", type=positive, default=1, help="worker processes (default 1)")
     parser.add_argument("--out", type=Path, default=Path("models"), help="output folder (default models/)")
-    parser.add_argument("--steps", type=int, default=TrainConfig.steps, help="training steps (default 3000)")
-    args = parser.parse_args(argv)
-    run([(args.k, seed) for seed in parse_seeds(args.seeds)], args.out, args.jobs,
-        TrainConfig(steps=args.steps))
+    parser.add_argument("--steps", type=positive, default=TrainConfig.steps, help="training steps (default 3000)")
+
+    def body() -> int:
+        args = parser.parse_args(argv)
+        try:
+            seeds = parse_seeds(args.seeds)
+        except ValueError as exc:
+            parser.error(f"--seeds takes integers, first:N or all, got {' '.join(args.seeds)!r} ({exc})")
+        try:
+            import tqdm  # noqa: F401  (run's progress bar)
+        except ImportError:
+            print(f"{prog}: the progress bar needs tqdm: pip install 'compact-proofs[train]'", file=sys.stderr)
+            return 2
+        run([(args.k, seed) for seed in seeds], args.out, args.jobs, TrainConfig(steps=args.steps))
+        return 0
+    return run_command(prog, body)
+
+
+def sequence_length(text: str) -> int:
+    """--k: an integer K >= 2 (Max-of-1 has nothing to learn)."""
+    try:
+        k = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if k < 2:
+        raise argparse.ArgumentTypeError(f"K must be at least 2, got {k}")
+    return k
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -73,13 +73,16 @@ def summary(cards: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="compact-proofs zoo", description=__doc__.split("\n\n")[0],
+def main(argv: list[str] | None = None, prog: str = "compact-proofs zoo") -> int:
+    from compact_proofs.cli import run_command
+    from compact_proofs.verify.cli import positive
+
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0],
                                      epilog="\n".join(__doc__.splitlines()[-3:]),
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path("models"),
                         help="output folder (default: models/ in the current directory)")
-    parser.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    parser.add_argument("--jobs", type=positive, default=1, help="worker processes (default 1)")
     parser.add_argument("--k", type=int, nargs="+", choices=ZOO_KS, default=list(ZOO_KS),
                         help="which K to regenerate (default all)")
     parser.add_argument("--seeds", type=int, nargs="+", choices=SEEDS, metavar="S",
@@ -87,24 +90,27 @@ def main(argv: list[str] | None = None) -> int:
                              "training/seeds.py for K=4, the first 10 for K = 5, 10, 20)")
     parser.add_argument("--summary", action="store_true",
                         help="print the statistics of the cards in --out and exit (no training)")
-    args = parser.parse_args(argv)
-    if args.summary:
+
+    def body() -> int:
+        args = parser.parse_args(argv)
+        if args.summary:
+            try:
+                print(summary(shipped_cards(args.out, tuple(args.k))))
+            except (OSError, ValueError) as error:
+                print(f"{prog}: cannot read a model card: {error}", file=sys.stderr)
+                return 2
+            return 0
         try:
-            print(summary(shipped_cards(args.out, tuple(args.k))))
-        except (OSError, ValueError) as error:
-            print(f"compact-proofs zoo: cannot read a model card: {error}", file=sys.stderr)
+            zoo_jobs(tuple(args.k), args.seeds)
+        except ValueError as error:
+            parser.error(str(error))
+        if installation_folder(args.out):
+            print(f"{prog}: --out {args.out} is inside the installation ({installation_folder(args.out)}); "
+                  "give a folder of your own", file=sys.stderr)
             return 2
+        print(summary(regenerate(args.out, tuple(args.k), args.seeds and tuple(args.seeds), args.jobs)))
         return 0
-    try:
-        zoo_jobs(tuple(args.k), args.seeds)
-    except ValueError as error:
-        parser.error(str(error))
-    if installation_folder(args.out):
-        print(f"compact-proofs zoo: --out {args.out} is inside the installation ({installation_folder(args.out)}); "
-              "give a folder of your own", file=sys.stderr)
-        return 2
-    print(summary(regenerate(args.out, tuple(args.k), args.seeds and tuple(args.seeds), args.jobs)))
-    return 0
+    return run_command(prog, body)
 
 
 if __name__ == "__main__":

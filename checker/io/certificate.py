@@ -162,7 +162,7 @@ def _load_json(path: Path) -> dict:
         raise Unusable(f"{path}: cannot read certificate ({exc.strerror})") from None
     except UnicodeDecodeError:
         raise Unusable(f"{path}: certificate is not UTF-8 text") from None
-    _check_shape(text, path)
+    check_shape(text, path)
     try:
         doc = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_unique_keys)
     except RecursionError:
@@ -179,7 +179,7 @@ def _load_json(path: Path) -> dict:
     return doc
 
 
-def _check_shape(text: str, path: Path) -> None:
+def check_shape(text: str, path: Path | str) -> None:
     """Refuse, before parsing, a document with more than MAX_VALUES values, MAX_CONTAINERS arrays
     and objects, or MAX_DEPTH levels: the parser's memory grows with the values, not the bytes
     (an empty list is three bytes of text and about sixty of memory). Counted on the text with

@@ -204,7 +204,7 @@ def test_cli_passes_on_a_sound_kernel(zoo, capsys):
     code = umbrella_main(["audit", str(zoo["cubic"]), "--json", "--mutants", "40", "--jobs", "1",
                           "--differential-samples", "30"])
     report = json.loads(capsys.readouterr().out)
-    assert code == 0 and report["passed"] and report["exit_code"] == 0 and report["failures"] == []
+    assert code == 0 and report["summary"]["passed"] and report["summary"]["exit_code"] == 0 and report["failures"] == []
     assert report["ground_truth"]["ok"] and report["mutation"]["mutants"] == 40
     assert report["differential"]["ok"] and report["trust"]["rules"]
 
