@@ -104,12 +104,17 @@ def test_ground_truth_exhaustive_and_sampled(zoo, monkeypatch):
 
 # --- mutation audit ------------------------------------------------------------------------------
 
+# Certificates hold no JSON float since they hold no timing (the only one was strategy.parameters.seconds):
+# the float mutation kinds have no site in them.
+NO_FLOAT = {"float_up", "float_down"}
+
+
 def test_mutation_audit_of_a_brute_force_certificate(zoo):
     cert, _, doc = load(zoo["brute_force"])
     record = mutation.audit_mutations(doc, cert.weights, seed=1)
     assert record["envelope_only"] and record["mutants"] == mutation.DEFAULT_MUTANTS["brute_force"]
     assert record["alarms"] == [] and record["totals"]["verified_higher"] == 0
-    assert set(record["by_kind"]) == set(mutation.ENVELOPE_KINDS) and record["uncovered_kinds"] == []
+    assert set(record["by_kind"]) == set(mutation.ENVELOPE_KINDS) - NO_FLOAT and set(record["uncovered_kinds"]) <= NO_FLOAT
     assert record["totals"]["rejected"] > 0 and record["totals"]["error"] > 0 and record["totals"]["verified_same"] > 0
     mutation.render_mutation(record)
 
@@ -119,7 +124,7 @@ def test_mutation_audit_of_a_cubic_certificate(zoo):
     record = mutation.audit_mutations(doc, cert.weights, n=150, seed=2, jobs=2)
     assert not record["envelope_only"] and record["mutants"] == 150
     assert record["alarms"] == [] and record["totals"]["verified_higher"] == 0
-    assert set(record["by_kind"]) == set(mutation.KINDS) and record["uncovered_kinds"] == []
+    assert set(record["by_kind"]) == set(mutation.KINDS) - NO_FLOAT and set(record["uncovered_kinds"]) <= NO_FLOAT
     # the dangerous direction is exercised and refused
     assert record["by_kind"]["mask_bit_on"]["rejected"] == record["by_kind"]["mask_bit_on"]["total"] > 0
     assert record["by_kind"]["inflate_count"]["verified_higher"] == 0
@@ -132,13 +137,13 @@ def test_default_mutant_count_shrinks_for_slow_checks_but_covers_every_kind(zoo,
     monkeypatch.setattr(mutation, "TIME_BUDGET", 1e-9)
     record = mutation.audit_mutations(doc, cert.weights, jobs=1)
     assert record["mutants"] == len(mutation.KINDS) and "reduced" in record["sizing"]
-    assert record["uncovered_kinds"] == [] and record["alarms"] == []
+    assert set(record["uncovered_kinds"]) <= NO_FLOAT and record["alarms"] == []
 
 
 def test_every_mutation_kind_generates_something_for_a_cubic_certificate(zoo):
     _, _, doc = load(zoo["cubic"])
     gen = mutation.Generator(doc, np.random.default_rng(0))
-    for kind in mutation.KINDS:
+    for kind in set(mutation.KINDS) - NO_FLOAT:
         mutant = gen.make(kind)
         assert mutant is not None, kind
         assert mutant.data != mutation.encode(doc), kind
