@@ -47,10 +47,10 @@ def classify(path: Path) -> Found:
         return Found(None)  # unreadable: the reader says why, and the file counts as failed
     names_format = any(name in raw for name in _NAMES)
     if size > MAX_BYTES:
-        return Found(None) if names_format else Found(f"{size} bytes, larger than any certificate, and does not "
-                                                       f"name the {FORMAT_NAME} format")
+        return Found(None) if names_format else Found(f"not a certificate: {size} bytes, larger than any, and does "
+                                                       f"not name the {FORMAT_NAME} format")
     if not names_format and b"\\u" not in raw:  # a JSON escape could spell the name
-        return Found(f"does not name the {FORMAT_NAME} format")
+        return Found(f"not a certificate: does not name the {FORMAT_NAME} format")
     try:
         text = raw.decode(json.detect_encoding(raw))
         check_shape(text, path)
@@ -63,12 +63,12 @@ def classify(path: Path) -> Found:
     except (ValueError, RecursionError, Unusable) as exc:
         if names_format:
             return Found(None)
-        return Found(f"not valid JSON ({type(exc).__name__})")
+        return Found(f"not a certificate: not valid JSON ({type(exc).__name__})")
     if not isinstance(doc, dict):
-        return Found(f"a JSON {type(doc).__name__}, not an object")
+        return Found(f"not a certificate: a JSON {type(doc).__name__}, not an object")
     if FORMAT_NAME not in formats:
         shown = ", ".join(repr(f)[:60] for f in formats)
-        return Found(f"not a certificate (format {shown})" if formats else "not a certificate (no format field)")
+        return Found(f"not a certificate: format {shown}" if formats else "not a certificate: no format field")
     model = doc.get("model")
     weights = model.get("weights") if isinstance(model, dict) else None
     if isinstance(weights, str) and weights and "\x00" not in weights:

@@ -113,10 +113,10 @@ def short_bound_text(bound: Fraction | None, total: int | None) -> str:
 
 
 def summary_line(report: Report) -> str:
-    """'n certificate(s): a verified, b rejected, c below min-bound, d error; s skipped'."""
+    """'n certificate(s): a verified, b rejected, c below min-bound, d error; s file(s) skipped'."""
     line = (f"{len(report.results)} certificate(s): {report.count(VERIFIED)} verified, {report.count(REJECTED)} "
             f"rejected, {report.count(BELOW_MIN_BOUND)} below min-bound, {report.count(ERROR)} error")
-    return line + (f"; {len(report.skipped)} file(s) skipped (not certificates)" if report.skipped else "")
+    return line + (f"; {len(report.skipped)} file(s) skipped" if report.skipped else "")
 
 
 _CONTROL = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029\ud800-\udfff]")

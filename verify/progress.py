@@ -38,9 +38,12 @@ def meter(label: str, enabled: bool = True) -> Callable[[int, int], None] | None
         elapsed = time.monotonic() - start
         filled = BAR * done // max(total, 1)
         left = f", ~{clock(elapsed * (total - done) / done)} left" if 0 < done < total else ""
-        line = f"{label} [{'#' * filled}{'.' * (BAR - filled)}] {done}/{total}  {clock(elapsed)} elapsed{left}"
+        status = f" [{'#' * filled}{'.' * (BAR - filled)}] {done}/{total}  {clock(elapsed)} elapsed{left}"
         width = shutil.get_terminal_size().columns - 1
-        sys.stderr.write("\r" + line[:width].ljust(width) if done < total else "\r" + " " * width + "\r")
+        room = max(8, width - len(status))
+        name = label if len(label) <= room else "..." + label[len(label) - room + 3:]  # keep the file's name
+        line = (name + status)[:width].ljust(width)
+        sys.stderr.write("\r" + line if done < total else "\r" + " " * width + "\r")
         sys.stderr.flush()
     return show
 

@@ -7,9 +7,12 @@ import re
 import time
 import tracemalloc
 
+import jsonschema
 import pytest
 
 from compact_proofs.checker.io.certificate import MAX_BYTES, read_certificate
+from compact_proofs.checker.kernel import check
+from compact_proofs.schema import load as load_schema
 from compact_proofs.verify.cli import main
 from compact_proofs.checker.errors import Unusable
 from tests.checker.certs import certificate_doc, write_doc
@@ -69,7 +72,7 @@ def edit(doc: dict, path: list, value) -> dict:
     return doc
 
 
-@pytest.mark.parametrize("path, value, match", [
+ENVELOPE_VIOLATIONS = [
     (["version"], "2.0", "unsupported certificate version"),
     (["version"], "1.1", "unsupported certificate version"),
     (["version"], 1.0, "MAJOR.MINOR"),
@@ -95,7 +98,13 @@ def edit(doc: dict, path: list, value) -> dict:
     (["model", "digest"], "sha256:" + "0" * 64 + "\n", "64 lowercase hex"),
     (["model", "weights"], "model\x00.safetensors", "NUL character"),
     (["strategy", "name"], "\ud800", "lone UTF-16 surrogate"),
-])
+]
+# What only the reader can say: JSON Schema counts 3.0 as an integer, has no arithmetic, and its strings
+# are any code points.
+READER_ONLY = {"above 1", "does not match", "JSON integers", "lone UTF-16 surrogate", "unsupported architecture"}
+
+
+@pytest.mark.parametrize("path, value, match", ENVELOPE_VIOLATIONS)
 def test_envelope_violations_are_unusable(valid, tmp_path, path, value, match):
     _, doc = valid
     refuse(tmp_path, json.dumps(edit(doc, path, value)), match)
@@ -157,3 +166,34 @@ def test_brackets_and_commas_inside_strings_do_not_count(valid, tmp_path):
     doc = edit(doc, ["strategy", "parameters"], {"note": "[{," * 20000 + '\\"]'})
     cert = read_certificate(write_doc(tmp_path / "ok.json", doc))
     assert cert.strategy == doc["strategy"]["name"]
+
+
+def schema_validator() -> jsonschema.protocols.Validator:
+    return jsonschema.Draft202012Validator(load_schema("certificate"))
+
+
+def test_the_schema_accepts_the_certificates_the_reader_accepts(valid, tmp_path):
+    _, doc = valid
+    read_certificate(write_doc(tmp_path / "ok.json", doc))
+    schema_validator().validate(doc)
+    brute = certificate_doc(tmp_path, "brute_force")
+    schema_validator().validate(brute)
+
+
+@pytest.mark.parametrize("path, value, match", [v for v in ENVELOPE_VIOLATIONS if v[2] not in READER_ONLY])
+def test_the_schema_refuses_what_the_reader_refuses(valid, path, value, match):
+    _, doc = valid
+    with pytest.raises(jsonschema.ValidationError):
+        schema_validator().validate(edit(doc, path, value))
+
+
+@pytest.mark.parametrize("column, value", [("margin", "0.5"), ("margin", "nan"), ("margin", "inf"),
+                                           ("margin", "0x1p-3\n"), ("keys", "FF"), ("keys", "0xff"),
+                                           ("keys", "ff\n"), ("q", -1), ("c", 2**63), ("q", "1")])
+def test_the_schema_and_the_reader_refuse_malformed_cubic_columns(valid, tmp_path, column, value):
+    _, doc = valid
+    doc = edit(doc, ["proof", "cases", column, 0], value)
+    with pytest.raises(jsonschema.ValidationError):
+        schema_validator().validate(doc)
+    result = check(write_doc(tmp_path / "bad.json", doc))
+    assert result.verdict in ("error", "rejected") and "internal error" not in result.reason

@@ -79,7 +79,7 @@ def test_text_lists_every_path_the_skipped_files_and_the_summary_last():
     assert "line one\\nline two" in out
     assert lines[-2] == "skipped certificates/schema/certificate.schema.json: not a certificate"
     assert lines[-1] == ("6 certificate(s): 2 verified, 1 rejected, 1 below min-bound, 2 error; "
-                         "1 file(s) skipped (not certificates)")
+                         "1 file(s) skipped")
 
 
 def test_text_bounds_are_count_over_total_never_reduced_nor_37_digits():
@@ -263,14 +263,13 @@ def test_github_annotates_failures_and_threshold_misses_only_then_one_summary_li
     assert "\n" not in lines[0] and "%0A" in lines[0] and "%0D" in lines[0]
     assert "odd%2C name%3A 100%25 <a&b>" in lines[0]
     assert lines[-1] == "verify: " + ("6 certificate(s): 2 verified, 1 rejected, 1 below min-bound, 2 error; "
-                                      "1 file(s) skipped (not certificates)")
+                                      "1 file(s) skipped")
     assert not lines[-1].startswith("::")
 
 
 def test_github_all_verified_is_one_line():
     assert render("github", report(by_verdict(VERIFIED))).splitlines() == [
-        "verify: 2 certificate(s): 2 verified, 0 rejected, 0 below min-bound, 0 error; 1 file(s) skipped "
-        "(not certificates)"]
+        "verify: 2 certificate(s): 2 verified, 0 rejected, 0 below min-bound, 0 error; 1 file(s) skipped"]
 
 
 # --- markdown ----------------------------------------------------------------------------------
