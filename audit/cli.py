@@ -53,10 +53,12 @@ def build_parser(prog: str = "compact-proofs audit") -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=0, metavar="S", help="seed of every random choice (default 0)")
     parser.add_argument("--skip-ground-truth", action="store_true", help="skip the ground-truth cross-check")
     parser.add_argument("--ground-truth-samples", type=int, default=ground_truth.DEFAULT_SAMPLES, metavar="N",
-                        help=f"sample size when the inputs are too many to count (default {ground_truth.DEFAULT_SAMPLES})")
+                        help="sample size when the inputs are too many to count "
+                             f"(default {ground_truth.DEFAULT_SAMPLES})")
     parser.add_argument("--differential-samples", type=int, default=differential.DEFAULT_SAMPLES, metavar="N",
                         help=f"inputs checked with mpmath (default {differential.DEFAULT_SAMPLES}; 0 skips)")
-    parser.add_argument("--weights", type=Path, metavar="FILE", help="use these weights instead of the certificate's path")
+    parser.add_argument("--weights", type=Path, metavar="FILE",
+                        help="use these weights instead of the certificate's path")
     parser.add_argument("--jobs", type=positive, default=os.cpu_count() or 1, metavar="N",
                         help="worker processes for kernel checks (default: all cores)")
     parser.add_argument("--max-inputs", type=parse_count, default=MAX_INPUTS, metavar="N",

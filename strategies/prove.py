@@ -78,7 +78,8 @@ def run_jobs(jobs: list[Job], workers: int, max_inputs: int, show_progress: bool
     failure; one job at a time shows the strategy's own progress on a terminal."""
     if len(jobs) == 1:
         weights, strategy, out = jobs[0]
-        yield jobs[0], prove_one(weights, strategy, out, max_inputs, progress.meter(f"{strategy} {weights}", show_progress))
+        meter = progress.meter(f"{strategy} {weights}", show_progress)
+        yield jobs[0], prove_one(weights, strategy, out, max_inputs, meter)
         return
     if workers <= 1:
         for weights, strategy, out in jobs:
@@ -94,9 +95,9 @@ def run_jobs(jobs: list[Job], workers: int, max_inputs: int, show_progress: bool
 
 
 def build_parser(prog: str) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0].removeprefix("``compact-proofs prove``: "),
-                                     epilog=__doc__.split("\n\n", 1)[1],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    summary, examples = __doc__.split("\n\n", 1)
+    parser = argparse.ArgumentParser(prog=prog, description=summary.removeprefix("``compact-proofs prove``: "),
+                                     epilog=examples, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("weights", nargs="*", type=Path, metavar="WEIGHTS",
                         help="model weight files, .safetensors or torch .pt (each one's config: in the file, in "
                              "<file>.config.json beside it, e.g. a TransformerLens cfg.to_dict(), or inferred from "
@@ -111,7 +112,8 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     parser.add_argument("--jobs", type=positive, default=1, metavar="N",
                         help="certificates proved at once, each in its own process (default 1)")
     parser.add_argument("--max-inputs", type=parse_count, default=MAX_INPUTS, metavar="N",
-                        help=f"refuse brute force over more than N inputs (default {MAX_INPUTS:.0e}, the kernel's limit)")
+                        help=f"refuse brute force over more than N inputs (default {MAX_INPUTS:.0e}, the kernel's "
+                             "limit)")
     return parser
 
 
@@ -146,7 +148,8 @@ def main(argv: list[str] | None = None, prog: str = "compact-proofs prove") -> i
         show_progress = progress.wanted()
         bar = progress.meter(f"{prog}", show_progress and args.jobs > 1 and len(jobs) > 1)
         failed = 0
-        for n, ((weights, strategy, out), row) in enumerate(run_jobs(jobs, args.jobs, args.max_inputs, show_progress), 1):
+        finished = run_jobs(jobs, args.jobs, args.max_inputs, show_progress)
+        for n, ((weights, strategy, out), row) in enumerate(finished, 1):
             if isinstance(row, str):
                 failed += 1
                 print(f"[{n}/{len(jobs)}] {strategy:11s} {weights}: FAILED: {row}", file=sys.stderr)

@@ -20,4 +20,5 @@ def test_missing_tqdm_says_how_to_install_it(tmp_path):
     done = run("compact-proofs", "train", "--k", "4", "--seeds", "50", "--steps", "1", "--out", "models",
                cwd=tmp_path, env={"PYTHONPATH": str(tmp_path)})
     assert done.returncode == 2 and "Traceback" not in done.stderr
-    assert done.stderr.strip() == "compact-proofs train: the progress bar needs tqdm: pip install 'compact-proofs[train]'"
+    assert done.stderr.strip() == ("compact-proofs train: the progress bar needs tqdm: "
+                                   "pip install 'compact-proofs[train]'")

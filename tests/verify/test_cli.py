@@ -202,8 +202,9 @@ def test_a_lone_surrogate_in_the_strategy_name_is_unusable_not_a_crash(tmp_path,
 
 def test_a_path_that_is_not_utf8_is_shown_escaped(tmp_path, certs):
     odd = os.fsencode(tmp_path) + b"/odd\xff.json"
-    with open(odd, "wb") as handle:
-        handle.write(certs["cubic"].read_bytes().replace(b'"weights": "', b'"weights": "' + os.fsencode(certs["cubic"].parent) + b"/"))
+    folder = os.fsencode(certs["cubic"].parent)
+    with open(odd, "wb") as handle:  # the weights path made absolute
+        handle.write(certs["cubic"].read_bytes().replace(b'"weights": "', b'"weights": "' + folder + b"/"))
     for fmt in ("text", "markdown", "github", "json", "junit", "sarif"):
         done = run("verify", "--format", fmt, str(tmp_path), cwd=tmp_path)
         assert done.returncode == 0 and "Traceback" not in done.stderr, (fmt, done.stderr)

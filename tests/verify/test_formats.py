@@ -18,8 +18,9 @@ import pytest
 from compact_proofs.checker.result import BELOW_MIN_BOUND, ERROR, EXIT_CODES, REJECTED, VERIFIED, Result
 from compact_proofs.schema import load as load_schema
 from compact_proofs.verify import cli
-from compact_proofs.verify.formats import (FORMATS, VERDICTS, Report, Skipped, bound_text, code_span, main as formats_main,
-                                           render, report_dict, result_dict, result_from_dict)
+from compact_proofs.verify.formats import (FORMATS, VERDICTS, Report, Skipped, bound_text, code_span, render,
+                                           result_dict, result_from_dict)
+from compact_proofs.verify.formats import main as formats_main
 
 # tests/data/sarif-schema-2.1.0.json is sarif-2.1/schema/sarif-schema-2.1.0.json of
 # github.com/oasis-tcs/sarif-spec at e0583813964ec43cea53b6b531b402866095ed1f (git blob
