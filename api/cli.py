@@ -6,7 +6,7 @@ Each command is a module with ``main(argv, prog) -> int`` that owns its parser, 
 ``COMMANDS``: its module and a one-line summary (the module is imported only when it runs).
 
 ``run_command`` is what every command's ``main`` runs inside: bad input exits 2 with one line
-``prog: reason`` on stderr (never a traceback), an interrupt exits 130, and a closed pipe
+``prog: reason`` on stderr (never a traceback), an interrupt exits 2 (as pytest's), and a closed pipe
 (``compact-proofs --help | head -1``) ends quietly with 141, as a process killed by SIGPIPE.
 """
 
@@ -33,8 +33,8 @@ COMMANDS = {
 EPILOG = """\
 Run 'compact-proofs COMMAND --help' for a command's options.
 
-exit codes: 0 success, 1 a check failed (a claim not proved, an audit alarm), 2 unusable input or
-bad usage, 130 interrupted
+exit codes: 0 success, 1 a check failed (a claim not proved, an audit alarm), 2 unusable input,
+bad usage or interrupted
 examples:
   compact-proofs verify certificates/
   compact-proofs prove --zoo models/ --out certificates/ --jobs 2
@@ -44,8 +44,8 @@ examples:
 
 def run_command(prog: str, body: Callable[[], int | None]) -> int:
     """Run a command's ``body`` and return its exit code, turning the ways it can end into exit
-    codes: a ``CheckError`` or ``OSError`` (unusable input) -> one line on stderr, 2; Ctrl-C ->
-    130; ``SystemExit`` (argparse) -> its code; a closed stdout -> 141, silently."""
+    codes: a ``CheckError`` or ``OSError`` (unusable input) -> one line on stderr, 2; Ctrl-C -> 2
+    (nothing was decided); ``SystemExit`` (argparse) -> its code; a closed stdout -> 141, silently."""
     from compact_proofs.checker.errors import CheckError
 
     try:
@@ -64,7 +64,7 @@ def run_command(prog: str, body: Callable[[], int | None]) -> int:
             code = 2
         except KeyboardInterrupt:
             print(f"{prog}: interrupted", file=sys.stderr)
-            code = 130
+            code = 2
         sys.stdout.flush()
     except BrokenPipeError:
         # The reader went away (e.g. `| head`): send what Python still wants to flush at exit to

@@ -75,3 +75,17 @@ def test_schema_prints_each_published_schema(tmp_path):
         assert done.returncode == 0
         doc = json.loads(done.stdout)
         assert doc["$schema"] == "https://json-schema.org/draft/2020-12/schema" and name.split("-")[0] in doc["title"]
+
+
+def test_an_interrupt_exits_2_with_one_line(tmp_path):
+    """Ctrl-C during a check: exit 2 (nothing decided, as pytest), 'interrupted', no traceback."""
+    import signal
+    import time
+
+    from tests.scripts import ROOT
+    proc = subprocess.Popen([script("verify"), "--jobs", "1", str(ROOT / "certificates/brute_force/k4-seed50.json")],
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(2)  # inside the brute-force check (over 4 s on an idle machine)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2 and err.strip() == "verify: interrupted" and "Traceback" not in err
