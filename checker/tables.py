@@ -140,7 +140,7 @@ def _exp_rows(table: Dyadic, d_head: int) -> Interval:
     ints = table.ints_array()
     approx = floats(Interval.from_dyadic(ints, table.shift).hi / float(np.sqrt(d_head)))
     shifts = highest(approx, 1)
-    balls = []
+    balls: list[arb] = []
     with workprec():
         inv_sqrt = 1 / arb(d_head).sqrt()
         for r, row in enumerate(ints.tolist()):

@@ -86,7 +86,7 @@ def natural_key(path: Path) -> list:
 
 def walk(folder: Path) -> list[Path]:
     """Every file under ``folder`` (following no symbolic links to folders), in natural order."""
-    found = []
+    found: list[Path] = []
     for root, dirs, files in os.walk(folder):
         dirs.sort()
         found.extend(Path(root) / name for name in files)

@@ -87,8 +87,8 @@ def _check_nesting(data: bytes) -> None:
     Hashing such an object (a dict key, a set member) recurses in C with no depth check and can
     crash the interpreter, so this dry run tracks, for each stack slot and memo entry, its tuple
     nesting depth (0 for anything else: lists and dicts stop hashing) before the real unpickler."""
-    stack: list[int | None] = []  # None stands for a MARK
-    memo: dict[int, int] = {}
+    stack: list[Any] = []  # a nesting depth (int), or None for a MARK
+    memo: dict[Any, int] = {}
     for op, arg, _ in pickletools.genops(data):
         popped = []
         for item in reversed(op.stack_before):
@@ -101,7 +101,7 @@ def _check_nesting(data: bytes) -> None:
                     raise ValueError("pickle stack underflow")
                 popped.append(stack.pop())
         if op.name in ("TUPLE", "TUPLE1", "TUPLE2", "TUPLE3", "EMPTY_TUPLE", "FROZENSET"):
-            after = [1 + max(popped, default=0)]
+            after: list[Any] = [1 + max(popped, default=0)]
             if after[0] > MAX_NESTING:
                 raise ValueError(f"tuples nested more than {MAX_NESTING} deep")
         elif op.name in ("DUP", "MEMOIZE", "BUILD"):  # pass the object (below BUILD's state) on
@@ -222,7 +222,7 @@ def _count_entries(obj: object, where: str) -> None:
         stack.extend(children)
 
 
-def _state_dict(obj: object, where: str) -> dict[str, np.ndarray]:
+def _state_dict(obj: Any, where: str) -> dict[str, np.ndarray]:
     """Pick the state dict out of a plain, ``{"model": ...}`` or Lightning checkpoint."""
     if not isinstance(obj, dict):
         raise Unusable(f"{where}: the pickle holds a {type(obj).__name__}, not a state dict")

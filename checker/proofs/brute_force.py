@@ -31,7 +31,7 @@ import itertools
 import multiprocessing
 import os
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -90,11 +90,12 @@ def count_correct_for_query(qt: QueryTables) -> int:
             partial = qt.lo[i, t] if partial is None else floats(partial + qt.lo[i, t])
             bound = up(bound + qt.theta[i, t])
         prefix_max = max(prefix + (qt.q,))
+        top: Any  # the maximum token of each input: an int, then an array
         for start in range(0, V, block):
             stop = min(V, start + block)
             total, threshold, top = partial, bound, prefix_max
             for axis in range(vec):
-                index = [None] * vec
+                index: list[slice | None] = [None] * vec
                 index[axis] = slice(start, stop) if axis == 0 else slice(None)
                 term = qt.lo[head + axis][tuple(index) + (slice(None),)]
                 total = term if total is None else floats(total + term)
@@ -108,7 +109,7 @@ def count_correct_for_query(qt: QueryTables) -> int:
     return count
 
 
-_WORKER_TABLES: Tables | None = None
+_WORKER_TABLES: Any = None  # the Tables, set before the workers fork
 
 
 def _worker(q: int) -> tuple[int, dict[str, int]]:
@@ -125,6 +126,7 @@ def count_correct(tables: Tables, jobs: int = 1, progress: Callable[[int, int], 
     V = tables.config.d_vocab
     _ = (tables.tok_weight, tables.pos_weight, tables.EVOU, tables.PVOU, tables.EUPU)  # once, before fork
     total, done = 0, 0
+    results: Iterator[tuple[int, dict[str, int] | None]]
     if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         results = ((count_correct_for_query(query_tables(tables, q)), None) for q in range(V))
         pool = None
