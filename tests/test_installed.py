@@ -190,7 +190,7 @@ def test_transformer_lens_files_prove_and_verify_under_one_digest(installed, out
     assert [doc["strategy"]["parameters"]["config_source"] for doc in docs.values()] == [
         "shapes", "sidecar:transformer_lens", "sidecar:transformer_lens"]
     verified = installed.run("verify", *docs, cwd=outside)
-    assert "3 verified, 0 rejected, 0 error" in verified.stdout
+    assert "3 verified, 0 rejected, 0 below min-bound, 0 error" in verified.stdout
     config = json.loads((TL / version / "tiny.config.json").read_text())
     (outside / "tiny.pt.config.json").write_text(json.dumps({**config, "positional_embedding_type": "shortformer"}))
     refused = installed.run("compact-proofs", "prove", "tiny.pt", "-o", "refused.json", cwd=outside, expect=2)
