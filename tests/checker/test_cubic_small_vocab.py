@@ -24,10 +24,9 @@ def test_d_vocab_2_case_bounds_are_numbers_and_cases_with_c_above_0_are_proved(t
     tables = Tables(model)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # +inf tables of the vacuous check B
-        bounds = cubic.Bounds(tables)
         for c in range(1, 4):
-            q, m = all_cases(2, 3, c)
-            B = bounds_for_every_k(tables, bounds, q, m, c, np.zeros(len(q)))
+            q, m = all_cases(np.arange(2), 3, c)
+            B = bounds_for_every_k(tables, cubic.Bounds(tables, q, m), q, m, c, np.zeros(len(q)))
             assert not np.isnan(B).any()
         weights = make_model(tmp_path, seed=seed, d_vocab=2, n_ctx=4)
         prove_one(weights, "cubic", tmp_path / "c.json")
