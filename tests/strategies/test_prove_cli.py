@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from safetensors.numpy import load_file, save_file
 
+from compact_proofs.training.seeds import SEEDS
 from tests.checker.certs import make_model
 from tests.scripts import ROOT, assert_one_line_error, run
 
@@ -43,7 +44,7 @@ def test_brute_force_over_the_work_limit_is_refused_before_any_work(tmp_path):
 @pytest.fixture(scope="module")
 def zoo(tmp_path_factory):
     folder = tmp_path_factory.mktemp("zoo")
-    for seed in (1, 2):
+    for seed in SEEDS[:2]:  # prove --zoo plans the first ten paper seeds of each K
         weights = make_model(folder, seed=seed, d_vocab=6, n_ctx=4)
         (folder / "models" / "k4").mkdir(parents=True, exist_ok=True)
         weights.rename(folder / "models" / "k4" / f"seed{seed}.safetensors")
@@ -59,8 +60,8 @@ def test_zoo_certificates_are_byte_identical_across_runs_and_jobs(zoo):
     twice = run("compact-proofs", "prove", "--zoo", "models", "--out", "two", "--jobs", "2", cwd=zoo)
     assert once.returncode == twice.returncode == 0, (once.stderr, twice.stderr)
     one, two = certificates(zoo / "one"), certificates(zoo / "two")
-    assert sorted(one) == ["brute_force/k4-seed1.json", "brute_force/k4-seed2.json", "cubic/k4-seed1.json",
-                           "cubic/k4-seed2.json"]
+    assert sorted(one) == ["brute_force/k4-seed104.json", "brute_force/k4-seed50.json", "cubic/k4-seed104.json",
+                           "cubic/k4-seed50.json"]
     assert one == two
     for name, data in one.items():
         doc = json.loads(data)
@@ -68,12 +69,12 @@ def test_zoo_certificates_are_byte_identical_across_runs_and_jobs(zoo):
         count, total = doc["claim"]["accuracy_at_least"].split("/")
         assert int(total) == 6**4  # count/total, never reduced
         assert data.decode().startswith('{\n  "format": "compact-proofs-certificate",')
-    assert "s) -> one/cubic/k4-seed1.json" in once.stderr  # the timings are in the log
+    assert "s) -> one/cubic/k4-seed50.json" in once.stderr  # the timings are in the log
 
 
 def test_several_weights_to_a_folder(zoo):
-    done = run("compact-proofs", "prove", "models/k4/seed1.safetensors", "models/k4/seed2.safetensors",
+    done = run("compact-proofs", "prove", "models/k4/seed50.safetensors", "models/k4/seed104.safetensors",
                "--out", "many", "--jobs", "2", cwd=zoo)
     assert done.returncode == 0, done.stderr
-    assert sorted(p.name for p in (zoo / "many").iterdir()) == ["seed1.json", "seed2.json"]
+    assert sorted(p.name for p in (zoo / "many").iterdir()) == ["seed104.json", "seed50.json"]
     assert run("verify", "many", cwd=zoo).returncode == 0
