@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 from compact_proofs.checker import arith, cost
-from compact_proofs.checker.proofs import brute_force, cubic
+from compact_proofs.checker.proofs import brute_force, cubic, subcubic
 from compact_proofs.checker.io.certificate import Certificate, fields, read_certificate
 from compact_proofs.checker.errors import Rejected, Unusable
 from compact_proofs.checker.result import ERROR, REJECTED, VERIFIED, Result
@@ -68,7 +68,13 @@ def _cubic(cert: Certificate, model: Model, jobs: int, progress: Progress | None
     return count, cubic.RULES_USED
 
 
-PROOF_RULES = {"brute_force": _brute_force, "cubic": _cubic}
+def _subcubic(cert: Certificate, model: Model, jobs: int, progress: Progress | None) -> tuple[int, tuple]:
+    config = subcubic.read_proof(cert.proof, model.config, str(cert.path))
+    count = subcubic.check_cases(Tables(model), config, progress=progress)
+    return count, config.rules()
+
+
+PROOF_RULES = {"brute_force": _brute_force, "cubic": _cubic, "subcubic": _subcubic}
 
 
 def prove(cert: Certificate, model: Model, jobs: int = 1, progress: Progress | None = None,

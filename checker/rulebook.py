@@ -68,4 +68,43 @@ RULES: dict[str, str] = {
     "cubic_count":
         "The sequences with a fixed query, c chosen non-query positions (of n = K - 1) holding values "
         "from a set of N tokens and the other n - c holding m number C(n, c) N^c.",
+    # The sub-cubic proof.
+    "lowrank_peel":
+        "For matrices F_1, ..., F_t (consecutive shapes) and any P_i of F_i's shape, with F_i' = F_i - P_i: "
+        "F_1 ... F_t = sum_{i=1..t} F_1' ... F_{i-1}' P_i F_{i+1} ... F_t + F_1' ... F_t' (telescoping).",
+    "spread_of_row":
+        "For a finite row x, every x_i - x_j <= max_k x_k - min_k x_k.",
+    "row_spread_maxdiff":
+        "For matrices L (rows q, columns k) and R (rows k), a row vector a and reals s_k >= x_i - x_j for every "
+        "i, j where x = R[k], and sigma >= (aR)_i - (aR)_j for every i, j: (LR)[q, i] - (LR)[q, j] <= sigma + "
+        "sum_k |L[q, k] - a_k| s_k (a = 0, sigma = 0 is the plain max-diff bound).",
+    "row_spread_gram":
+        "For a row x of length d >= 1 and any real c: (x_i - x_j)^2 <= 2 sum_k (x_k - c)^2; with c the mean, "
+        "sum_k (x_k - c)^2 = sum_k x_k^2 - (sum_k x_k)^2 / d. Hence e >= 0 and e^2 >= 2 (sum_k x_k^2 - "
+        "(sum_k x_k)^2 / d) give x_i - x_j <= e.",
+    "gap_weights":
+        "Let EQKE = approx + Err with |Err[q, t] - Err[q, m]| <= eps for every t, and the attention weight of a key "
+        "slot i holding token t be W_i = exp((EQKE[q, t] + EQKP[q, i]) / s) (s > 0). Dividing every weight by "
+        "exp((Err[q, m] + C) / s) for one constant C: a slot holding m has weight tau[m] rho[i], and a slot holding "
+        "t has weight tau[t] e^eta rho[i] with |eta| <= eps / s, where tau[t] = exp(approx[q, t] / s - a), "
+        "rho[i] = exp(EQKP[q, i] / s - b); for t <= k, min_{t' <= k} tau[t'] <= tau[t] <= max_{t' <= k} tau[t'].",
+    "slot_extremes":
+        "For reals rho_0, ..., rho_{n-1} and any set M of r of the indices: the sum of the r smallest rho_i <= "
+        "sum_{i in M} rho_i <= the sum of the r largest.",
+    "attention_monotone":
+        "For N > 0 and D >= 0 with n_lo <= N <= n_hi and d_lo <= D <= d_hi, n_lo > 0, d_lo >= 0: "
+        "n_lo / (n_lo + d_hi) <= N / (N + D) <= n_hi / (n_hi + d_lo); and 0 <= N / (N + D) <= 1.",
+    "convex_logit_bound":
+        "Let a_i >= 0 with sum_i a_i = 1, M a set of indices, A = sum_{i in M} a_i, and reals g_i, p_i with g_i = S "
+        "for i in M, g_i <= w for i not in M, p_i <= P for all i. Then U + sum_i a_i (g_i + p_i) <= U + P + A S + "
+        "(1 - A) w. (With margin_decomposition divided by Z this bounds logit_j - logit_m.)",
+    "convex_endpoint":
+        "If h(A) = max_j (L_j + A S_j) + (1 - A) w + u (finitely many j) and A_lo <= A <= A_hi, then h(A) <= "
+        "max(h(A_lo), h(A_hi)): a maximum of affine functions is convex.",
+    "envelope_chords":
+        "Let 0 = x_0 < x_1 < ... < x_H = 1 and v_k >= L_j + x_k S_j for every k and j. For x_k <= A <= x_{k+1} and "
+        "every j: L_j + A S_j <= v_k + (A - x_k) sigma for any sigma >= (v_{k+1} - v_k) / (x_{k+1} - x_k).",
+    "meandiff_bilinear":
+        "For reals a, A and lines with s_min <= S_j <= s_max and M >= max_j (L_j + a S_j): L_j + A S_j <= M + "
+        "(A - a) s_max when A >= a, and <= M + (A - a) s_min when A < a.",
 }

@@ -32,10 +32,13 @@ from compact_proofs.checker.io.weights import Model
 
 @dataclass(frozen=True)
 class Dyadic:
-    """The exact rational matrix ``ints * 2**-shift`` (``ints`` an fmpz_mat, shift >= 0)."""
+    """The exact rational matrix ``ints * 2**-shift`` (``ints`` an fmpz_mat, shift >= 0). ``bits``
+    bounds the bit length of every entry (carried through each operation for the cost counter; it
+    plays no part in any value)."""
 
     ints: fmpz_mat
     shift: int
+    bits: int
 
     @staticmethod
     def from_floats(array: np.ndarray) -> "Dyadic":
@@ -47,32 +50,60 @@ class Dyadic:
         shift = max(0, int(-exps[nonzero].min())) if nonzero.any() else 0
         rows = [[int(n) << int(e + shift) if n else 0 for n, e in zip(rn, re)]
                 for rn, re in zip(ints.tolist(), exps.tolist())]
-        return Dyadic(fmpz_mat(rows), shift)
+        bits = 53 + int((exps[nonzero] + shift).max()) if nonzero.any() else 0
+        return Dyadic(fmpz_mat(rows), shift, bits)
+
+    @staticmethod
+    def ones(nrows: int, ncols: int) -> "Dyadic":
+        return Dyadic(fmpz_mat(nrows, ncols, [1] * (nrows * ncols)), 0, 1)
+
+    @staticmethod
+    def zeros(nrows: int, ncols: int) -> "Dyadic":
+        return Dyadic(fmpz_mat(nrows, ncols), 0, 0)
 
     def __matmul__(self, other: "Dyadic") -> "Dyadic":
         """The exact product (counted: rows * inner * cols multiply-adds)."""
-        cost.exact_products(self.ints.nrows() * self.ints.ncols() * other.ints.ncols(), self.bits, other.bits)
-        return Dyadic(self.ints * other.ints, self.shift + other.shift)
+        inner = self.ints.ncols()
+        cost.exact_products(self.ints.nrows() * inner * other.ints.ncols(), self.bits, other.bits)
+        return Dyadic(self.ints * other.ints, self.shift + other.shift,
+                      self.bits + other.bits + max(1, inner).bit_length())
 
     def __add__(self, other: "Dyadic") -> "Dyadic":
         """The exact sum (counted: one multiply-add per entry, the scaling to a common shift)."""
         shift = max(self.shift, other.shift)
-        cost.exact_products(self.ints.nrows() * self.ints.ncols(), max(self.bits, other.bits), shift + 1)
-        return Dyadic(self.ints * (1 << (shift - self.shift)) + other.ints * (1 << (shift - other.shift)),
-                      shift)
+        a, b = shift - self.shift, shift - other.shift
+        cost.exact_products(self.ints.nrows() * self.ints.ncols(), max(self.bits, other.bits), max(a, b) + 1)
+        return Dyadic(self.ints * (1 << a) + other.ints * (1 << b), shift, max(self.bits + a, other.bits + b) + 1)
 
-    @property
-    def bits(self) -> int:
-        """The largest bit length of an entry (for the cost counter)."""
-        return max((abs(x).bit_length() for x in self.ints.entries()), default=0)
+    def __neg__(self) -> "Dyadic":
+        return Dyadic(-self.ints, self.shift, self.bits)
+
+    def __sub__(self, other: "Dyadic") -> "Dyadic":
+        return self + (-other)
+
+    def abs(self) -> "Dyadic":
+        """The entrywise absolute value (exact; counted as one comparison per entry)."""
+        cost.add("compare", self.ints.nrows() * self.ints.ncols())
+        return Dyadic(fmpz_mat([[abs(x) for x in row] for row in self.ints.tolist()]), self.shift, self.bits)
+
+    def row_spreads(self) -> "Dyadic":
+        """The column of max_j M[k, j] - min_j M[k, j] for every row k, exactly (rule
+        ``spread_of_row``; counted as two reductions of each row)."""
+        rows = self.ints.tolist()
+        cost.reduction(2 * self.ints.nrows() * self.ints.ncols(), self.ints.ncols())
+        return Dyadic(fmpz_mat([[max(row) - min(row)] for row in rows]), self.shift, self.bits + 1)
+
+    def upper(self) -> np.ndarray:
+        """The smallest float64 >= each entry (``round_outward``)."""
+        return self.interval().hi
 
     @property
     def T(self) -> "Dyadic":
-        return Dyadic(self.ints.transpose(), self.shift)
+        return Dyadic(self.ints.transpose(), self.shift, self.bits)
 
     def repeated_row(self, i: int, nrows: int) -> "Dyadic":
         """Row ``i`` repeated ``nrows`` times."""
-        return Dyadic(fmpz_mat([[self.ints[i, j] for j in range(self.ints.ncols())]] * nrows), self.shift)
+        return Dyadic(fmpz_mat([[self.ints[i, j] for j in range(self.ints.ncols())]] * nrows), self.shift, self.bits)
 
     def ints_array(self) -> np.ndarray:
         """The integer entries as a numpy object array of Python ints."""
