@@ -23,7 +23,7 @@ import numpy as np
 
 from compact_proofs import checker
 from compact_proofs.checker import arith
-from compact_proofs.checker.proofs import brute_force, cubic
+from compact_proofs.checker.proofs import brute_force, cubic, subcubic
 from compact_proofs.checker.io.certificate import FORMAT_NAME, FORMAT_VERSION
 from compact_proofs.verify.cli import environment
 from compact_proofs.checker.errors import CheckError
@@ -31,7 +31,8 @@ from compact_proofs.checker.result import VERIFIED, Result
 from compact_proofs.checker.rulebook import RULES
 
 LEAN_DIR = Path(checker.__file__).resolve().parent.parent / "lean"
-RULES_BY_PROOF = {"brute_force": brute_force.RULES_USED, "cubic": cubic.RULES_USED}
+RULES_BY_PROOF = {"brute_force": brute_force.RULES_USED, "cubic": cubic.RULES_USED,
+                  "subcubic": subcubic.RULES_USED_BY_ANY}
 _DECLARATION = re.compile(r"^[ \t]*(?:@\[[^\]]*\][ \t]*)?(?:(?:private|protected|nonrec)[ \t]+)*"
                           r"(?:theorem|lemma)[ \t]+([^\s:({\[⦃]+)", re.MULTILINE)
 
