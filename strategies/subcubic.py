@@ -22,6 +22,7 @@ re-derives everything, so a poor choice costs bound, never soundness.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import json
 import math
@@ -85,6 +86,17 @@ class Floats:
         return Floats(t["embed.W_E"] + t["pos_embed.W_pos"][n - 1], squeeze(t["blocks.0.attn.W_Q"]),
                       squeeze(t["blocks.0.attn.W_K"]), t["embed.W_E"], t["unembed.W_U"])
 
+    @functools.cached_property
+    def peels(self) -> dict[str, list[dict]]:
+        """The rank-one peels of each factorisation, along the top singular directions."""
+        return {"two": _peels(self, "two"), "four": _peels(self, "four"), "exact": []}
+
+    @functools.cached_property
+    def means(self) -> dict[str, list[str] | None]:
+        """The EUPU centres: the mean query embedding, and the reference's svd_query direction."""
+        U, _, _ = np.linalg.svd(self.E_q @ self.W_U)
+        return {"mean": _hex(self.E_q.mean(axis=0)), "svd": _hex(U[:, 0] @ self.E_q), None: None}
+
 
 def _peels(f: Floats, factors: str) -> list[dict]:
     """Rank-one peels along the top singular directions of EQKE (query side u, key side v)."""
@@ -110,15 +122,10 @@ def proof_choices(model: Model, name: str, f: Floats | None = None) -> dict:
         mean, direct = "mean", "exact_per_max"
     else:
         mean, direct = _EUPU_CHOICES[eupu]
-    if mean == "mean":
-        mean = _hex(f.E_q.mean(axis=0))
-    elif mean == "svd":
-        U, _, _ = np.linalg.svd(f.E_q @ f.W_U)
-        mean = _hex(U[:, 0] @ f.E_q)
     return {"rule": "subcubic",
-            "score": {"factors": factors, "peels": [] if factors == "exact" else _peels(f, factors),
+            "score": {"factors": factors, "peels": f.peels[factors],
                       "residual": [{"method": m, "split": s} for m, s in residual]},
-            "direct": {"mean": mean, "bound": direct},
+            "direct": {"mean": f.means[mean], "bound": direct},
             "nonmax": "column" if "column" in attention else "spread",
             "attention": {"bound": "drop_average"} if attention.startswith("drop_average") else None,
             "cases": {"q": [], "m": [], "c": [], "g": []}}
@@ -154,24 +161,30 @@ class Search:
         self.d, self.n = model.config.d_vocab, model.config.n_ctx - 1
         rows = [(q, m, c) for m in range(self.d) for q in range(m + 1) for c in range(self.n + 1 if q == m else self.n)]
         self.q, self.m, self.c = (np.array(col, dtype=np.int64) for col in zip(*rows))
-        self._weights: dict[str, rule.TokenWeights] = {}
+        self._memo: dict[str, object] = {}
+
+    def _once(self, key: object, make):
+        """The value of ``make()``, computed once per key (the hints it depends on, as JSON)."""
+        text = json.dumps(key, sort_keys=True)
+        if text not in self._memo:
+            self._memo[text] = make()
+        return self._memo[text]
 
     def config(self, proof: dict, g: np.ndarray, rows: np.ndarray | None = None) -> rule.Config:
         """The kernel's reading of ``proof`` with the cases (q, m, c)[rows] at gaps g."""
         rows = np.arange(len(self.q)) if rows is None else rows
         hints = dict(proof, attention=proof["attention"] or {"bound": "drop_average"},
                      cases={"q": [], "m": [], "c": [], "g": []})
-        cfg = rule.read_proof(hints, self.model.config, "search")
+        cfg = self._once(["read", hints], lambda: rule.read_proof(hints, self.model.config, "search"))
         return dataclasses.replace(cfg, q=self.q[rows], m=self.m[rows], c=self.c[rows], g=g)
 
     def bounds(self, proof: dict, g: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """The kernel's case bounds of the cases (q, m, c)[rows] at gaps g."""
         cfg = self.config(proof, g, rows)
-        score = json.dumps(proof["score"], sort_keys=True)
-        if score not in self._weights:
-            self._weights[score] = rule.token_weights(self.tables, cfg)
-        a_lo, a_hi = rule.attention_bounds(self.tables, cfg, self._weights[score])
-        return rule.logit_bounds(self.tables, cfg, a_lo, a_hi)
+        weights = self._once(["score", proof["score"]], lambda: rule.token_weights(self.tables, cfg))
+        terms = self._once(["value", proof["direct"]], lambda: rule.value_bounds(self.tables, cfg))
+        a_lo, a_hi = rule.attention_bounds(self.tables, cfg, weights)
+        return rule.logit_bounds(self.tables, cfg, a_lo, a_hi, terms)
 
     def smallest_gaps(self, proof: dict) -> np.ndarray:
         """Per (q, m, c), the smallest gap that proves it (bisection: the bound falls as the gap
@@ -207,9 +220,8 @@ class Search:
         """Per max token, the breakpoints of the envelopes of its lines at gap 1 (at most
         MAX_BREAKPOINTS; the kernel is sound with any)."""
         cfg = self.config(proof, np.where(self.c == 0, 0, 1))
-        ubar, _ = rule.direct_bounds(self.tables, cfg)
-        lines, spreads = rule.value_terms(self.tables, ubar)
-        lines, key, key_max, _ = rule.nonmax_terms(self.tables, cfg, lines, spreads)
+        terms = self._once(["value", proof["direct"]], lambda: rule.value_bounds(self.tables, cfg))
+        lines, key, key_max, _ = rule.nonmax_terms(self.tables, cfg, terms.lines, terms.spreads)
         per_max: list[set[float]] = [set() for _ in range(self.d)]
         for k in np.unique(key):
             per_max[key_max[k]].update(upper_envelope_breaks(lines.L[k], lines.S.hi[k]))
@@ -225,11 +237,11 @@ class Search:
         """The reference's average attention per (m, c): the mean over queries of the endpoint it
         examines (A_lo where the max's own row is below the non-max bound, else A_hi), at gap 1."""
         cfg = self.config(proof, np.where(self.c == 0, 0, 1))
-        a_lo, a_hi = rule.attention_bounds(self.tables, cfg, rule.token_weights(self.tables, cfg))
-        ubar, _ = rule.direct_bounds(self.tables, cfg)
-        lines, spreads = rule.value_terms(self.tables, ubar)
-        s_max = np.max(np.where(np.isfinite(lines.L), lines.S.hi, -np.inf), axis=1)
-        pick = np.where(s_max[self.m] < spreads[self.q], a_lo, a_hi)
+        weights = self._once(["score", proof["score"]], lambda: rule.token_weights(self.tables, cfg))
+        terms = self._once(["value", proof["direct"]], lambda: rule.value_bounds(self.tables, cfg))
+        a_lo, a_hi = rule.attention_bounds(self.tables, cfg, weights)
+        s_max = np.max(np.where(np.isfinite(terms.lines.L), terms.lines.S.hi, -np.inf), axis=1)
+        pick = np.where(s_max[self.m] < terms.spreads[self.q], a_lo, a_hi)
         average = np.zeros((self.d, self.n + 1))
         for mm, cc in set(zip(self.m.tolist(), self.c.tolist())):
             rows = (self.m == mm) & (self.c == cc)

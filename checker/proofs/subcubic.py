@@ -406,15 +406,29 @@ def attention_bounds(tables: Tables, cfg: Config, weights: TokenWeights) -> tupl
     return attention.attention_interval(n_lo, n_hi, down(keys_lo + query_lo), up(keys_hi + query_hi))
 
 
-def logit_bounds(tables: Tables, cfg: Config, a_lo: np.ndarray, a_hi: np.ndarray) -> np.ndarray:
+@dataclass(frozen=True)
+class ValueTerms:
+    """What the logit bound needs besides the cases: ``direct[q, m]`` (``direct_bounds``), the lines
+    of each max token and the row spreads of EVOU (``value_terms``)."""
+
+    direct: np.ndarray
+    lines: Lines
+    spreads: np.ndarray
+
+
+def value_bounds(tables: Tables, cfg: Config) -> ValueTerms:
+    ubar, direct = direct_bounds(tables, cfg)
+    return ValueTerms(direct, *value_terms(tables, ubar))
+
+
+def logit_bounds(tables: Tables, cfg: Config, a_lo: np.ndarray, a_hi: np.ndarray, terms: ValueTerms) -> np.ndarray:
     """For every case whose inputs put attention in [a_lo, a_hi] on the max slots: an upper bound of
     logit_j - logit_m over its inputs and outputs j != m (``convex_logit_bound``,
     ``convex_endpoint``, and ``envelope_chords`` or ``meandiff_bilinear``)."""
     t = tables
     q, m, c = cfg.q, cfg.m, cfg.c
-    ubar, direct = direct_bounds(t, cfg)
-    lines, spreads = value_terms(t, ubar)
-    lines, key, key_max, w = nonmax_terms(t, cfg, lines, spreads)
+    direct = terms.direct
+    lines, key, key_max, w = nonmax_terms(t, cfg, terms.lines, terms.spreads)
     if cfg.attention == "envelope":
         interior = cfg.breakpoints[key_max]
         x, v = envelope.chords(interior, lines.L, lines.S)
@@ -443,7 +457,7 @@ def case_bounds(tables: Tables, cfg: Config, progress: Callable[[int, int], None
     a_lo, a_hi = attention_bounds(tables, cfg, weights)
     if progress:
         progress(2, 3)
-    worst = logit_bounds(tables, cfg, a_lo, a_hi)
+    worst = logit_bounds(tables, cfg, a_lo, a_hi, value_bounds(tables, cfg))
     if progress:
         progress(3, 3)
     return worst
