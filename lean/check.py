@@ -46,6 +46,7 @@ ORDER = [
     "Arith.lean",
     "CubicCheck.lean",
     "BruteForce.lean",
+    "Subcubic.lean",
 ]
 
 TIMEOUT = 3600
