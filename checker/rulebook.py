@@ -84,23 +84,27 @@ RULES: dict[str, str] = {
         "(sum_k x_k)^2 / d) give x_i - x_j <= e.",
     "gap_weights":
         "Let EQKE = approx + Err with |Err[q, t] - Err[q, m]| <= eps for every t, and the attention weight of a key "
-        "slot i holding token t be W_i = exp((EQKE[q, t] + EQKP[q, i]) / s) (s > 0). Dividing every weight by "
-        "exp((Err[q, m] + C) / s) for one constant C: a slot holding m has weight tau[m] rho[i], and a slot holding "
-        "t has weight tau[t] e^eta rho[i] with |eta| <= eps / s, where tau[t] = exp(approx[q, t] / s - a), "
-        "rho[i] = exp(EQKP[q, i] / s - b); for t <= k, min_{t' <= k} tau[t'] <= tau[t] <= max_{t' <= k} tau[t'].",
+        "slot i holding token t be W_i = exp((EQKE[q, t] + EQKP[q, i]) / s) (s > 0). For any reals a, b, "
+        "dividing every weight by the one constant exp(Err[q, m] / s + a + b): a slot holding m has weight "
+        "tau[m] rho[i], and a slot holding t has weight tau[t] e^eta rho[i] with eta = (Err[q, t] - Err[q, m]) / s, "
+        "|eta| <= eps / s, hence (exp is increasing) exp(-eps / s) <= e^eta <= exp(eps / s), where "
+        "tau[t] = exp(approx[q, t] / s - a), rho[i] = exp(EQKP[q, i] / s - b); for t <= k, "
+        "min_{t' <= k} tau[t'] <= tau[t] <= max_{t' <= k} tau[t'].",
     "slot_extremes":
         "For reals rho_0, ..., rho_{n-1} and any set M of r of the indices: the sum of the r smallest rho_i <= "
         "sum_{i in M} rho_i <= the sum of the r largest.",
     "attention_monotone":
-        "For N > 0 and D >= 0 with n_lo <= N <= n_hi and d_lo <= D <= d_hi, n_lo > 0, d_lo >= 0: "
-        "n_lo / (n_lo + d_hi) <= N / (N + D) <= n_hi / (n_hi + d_lo); and 0 <= N / (N + D) <= 1.",
+        "For N > 0 and D >= 0 with n_lo <= N <= n_hi and d_lo <= D <= d_hi (no sign condition on n_lo or "
+        "d_lo: rounded down, the kernel's d_lo is a few floats below 0 when D's lower bound is an exact 0): "
+        "n_lo / (n_lo + d_hi) <= N / (N + D) when n_lo + d_hi > 0, and N / (N + D) <= n_hi / (n_hi + d_lo) "
+        "when n_hi + d_lo > 0; and 0 <= N / (N + D) <= 1.",
     "convex_logit_bound":
         "Let a_i >= 0 with sum_i a_i = 1, M a set of indices, A = sum_{i in M} a_i, and reals g_i, p_i with g_i = S "
         "for i in M, g_i <= w for i not in M, p_i <= P for all i. Then U + sum_i a_i (g_i + p_i) <= U + P + A S + "
         "(1 - A) w. (With margin_decomposition divided by Z this bounds logit_j - logit_m.)",
     "convex_endpoint":
-        "If h(A) = max_j (L_j + A S_j) + (1 - A) w + u (finitely many j) and A_lo <= A <= A_hi, then h(A) <= "
-        "max(h(A_lo), h(A_hi)): a maximum of affine functions is convex.",
+        "If h(A) = max_j (L_j + A S_j) + (1 - A) w + u (finitely many j, at least one) and A_lo <= A <= A_hi, "
+        "then h(A) <= max(h(A_lo), h(A_hi)): a maximum of affine functions is convex.",
     "envelope_chords":
         "Let 0 = x_0 < x_1 < ... < x_H = 1 and v_k >= L_j + x_k S_j for every k and j. For x_k <= A <= x_{k+1} and "
         "every j: L_j + A S_j <= v_k + (A - x_k) sigma for any sigma >= (v_{k+1} - v_k) / (x_{k+1} - x_k).",
