@@ -5,6 +5,10 @@ Rules `lowrank_peel`, `spread_of_row`, `row_spread_maxdiff`, `row_spread_gram`, 
 `slot_extremes`, `attention_monotone`, `convex_logit_bound`, `convex_endpoint`,
 `envelope_chords`, `meandiff_bilinear` (`checker/rules/`, composed by `checker/proofs/subcubic.py`).
 
+Then the composition (`subcubic_sound`, `subcubic_count_sound`): every input of a case whose
+bound the kernel computes `< 0` is correct, and the kernel's count of the cases' inputs is at most
+the number of correct inputs.
+
 A matrix is its entry function `Nat → Nat → α`; `mmul n A B` is the product over an inner
 dimension `n`. Entries outside a matrix's shape are never read by a product, so the identities
 hold entry by entry with no shape hypotheses. A row is `Nat → α`, a set of indices a mask
@@ -678,3 +682,553 @@ theorem meandiff_bilinear (L S : Nat → α) (J : Nat) (a A M smin smax : α)
       (OF.mul_le_mul_of_nonpos_left (hS j hj).1 (OF.sub_nonpos_of_le (OF.le_of_lt h))) M)⟩
 
 end
+
+/-! ## The sub-cubic case check, composed (phase 2) -/
+
+namespace SC
+
+section
+variable {α : Type} [OrdField α]
+
+theorem sel_mul (x c : α) : (b : Bool) → OF.sel b (x * c) = OF.sel b x * c
+  | true => rfl
+  | false => (OF.zero_mul c).symm
+
+theorem sel_mul_left (c x : α) : (b : Bool) → OF.sel b (c * x) = c * OF.sel b x
+  | true => rfl
+  | false => (OF.mul_zero c).symm
+
+theorem sel_eq {x y : α} : (b : Bool) → (b = true → x = y) → OF.sel b x = OF.sel b y
+  | true, h => h rfl
+  | false, _ => rfl
+
+theorem sel_le_sel {x y : α} : (b : Bool) → (b = true → x ≤ y) → OF.sel b x ≤ OF.sel b y
+  | true, h => h rfl
+  | false, _ => OF.le_refl 0
+
+theorem sel_nonneg {x : α} : (b : Bool) → (b = true → 0 ≤ x) → 0 ≤ OF.sel b x
+  | true, h => h rfl
+  | false, _ => OF.le_refl 0
+
+theorem bnot_true : (b : Bool) → bnot b = true → b = false
+  | false, _ => rfl
+  | true, h => h.symm
+
+theorem lt_of_sub_neg {a b : α} (h : a - b < 0) : a < b := by
+  have h2 := OF.add_lt_add_right h b
+  rw [OF.sub_add_cancel a b, OF.zero_add b] at h2
+  exact h2
+
+/-- `(w (a + b) - w (c + d)) Z⁻¹ = (w Z⁻¹) ((a - c) + (b - d))`. -/
+theorem term_alg (w Zi a b c d : α) : (w * (a + b) - w * (c + d)) * Zi = w * Zi * ((a - c) + (b - d)) := by
+  rw [← OF.mul_sub w (a + b) (c + d), OF.add_sub_add a b c d, OF.mul_assoc w ((a - c) + (b - d)) Zi,
+    OF.mul_comm ((a - c) + (b - d)) Zi, ← OF.mul_assoc w Zi ((a - c) + (b - d))]
+
+/-- `logit_j - logit_m = (EUPU_j - EUPU_m) + Σ_i a_i ((EVOU[t_i, j] - EVOU[t_i, m]) + (PVOU[i, j] - PVOU[i, m]))`
+with `a_i = w_i / Z` (`margin_decomposition` divided by `Z`). -/
+theorem logit_diff (w : Nat → α) (N : Nat) (t : Nat → Nat) (EVOU PVOU : Nat → Nat → α) (EUPU : Nat → α)
+    (j m : Nat) :
+    OF.logit w N t EVOU PVOU EUPU j - OF.logit w N t EVOU PVOU EUPU m
+      = (EUPU j - EUPU m) + OF.sumN (fun i => w i * OrdField.inv (OF.sumN w N)
+          * ((EVOU (t i) j - EVOU (t i) m) + (PVOU i j - PVOU i m))) N := by
+  show (EUPU j + OF.sumN (fun i => w i * (EVOU (t i) j + PVOU i j)) N * OrdField.inv (OF.sumN w N))
+      - (EUPU m + OF.sumN (fun i => w i * (EVOU (t i) m + PVOU i m)) N * OrdField.inv (OF.sumN w N))
+    = (EUPU j - EUPU m) + OF.sumN (fun i => w i * OrdField.inv (OF.sumN w N)
+          * ((EVOU (t i) j - EVOU (t i) m) + (PVOU i j - PVOU i m))) N
+  rw [OF.add_sub_add (EUPU j) (OF.sumN (fun i => w i * (EVOU (t i) j + PVOU i j)) N * OrdField.inv (OF.sumN w N))
+      (EUPU m) (OF.sumN (fun i => w i * (EVOU (t i) m + PVOU i m)) N * OrdField.inv (OF.sumN w N)),
+    ← OF.sub_mul (OF.sumN (fun i => w i * (EVOU (t i) j + PVOU i j)) N)
+      (OF.sumN (fun i => w i * (EVOU (t i) m + PVOU i m)) N) (OrdField.inv (OF.sumN w N)),
+    ← OF.sumN_sub (fun i => w i * (EVOU (t i) j + PVOU i j)) (fun i => w i * (EVOU (t i) m + PVOU i m)) N,
+    ← OF.sumN_mul_right (OrdField.inv (OF.sumN w N))
+      (fun i => w i * (EVOU (t i) j + PVOU i j) - w i * (EVOU (t i) m + PVOU i m)) N]
+  exact congrArg (fun z => EUPU j - EUPU m + z) (OF.sumN_congr _ _ N (fun i _ =>
+    term_alg (w i) (OrdField.inv (OF.sumN w N)) (EVOU (t i) j) (PVOU i j) (EVOU (t i) m) (PVOU i m)))
+
+/-- The end of the case check for one output: the convex bound through the kernel's lines
+(`hline`), evaluated at the two ends of `[A_lo, A_hi]` (`convex_endpoint` with one line),
+bounded there by `B_lo`, `B_hi` (`envelope_chords` or `meandiff_bilinear`), is `< 0`. -/
+theorem endpoint_check (U P S0 W L S wb rho A Alo Ahi Blo Bhi : α) (hA1 : Alo ≤ A) (hA2 : A ≤ Ahi)
+    (hline1 : U + P + W ≤ L + wb + rho) (hline2 : S0 - W = S - wb)
+    (hBlo : L + Alo * S ≤ Blo) (hBhi : L + Ahi * S ≤ Bhi)
+    (hcheck : max2 (Blo + (1 - Alo) * wb + rho) (Bhi + (1 - Ahi) * wb + rho) < 0) :
+    U + P + A * S0 + (1 - A) * W < 0 := by
+  have e2 : U + P + W + 0 + A * (S0 - W) = U + P + W + A * (S - wb) := by
+    rw [OF.add_zero (U + P + W), hline2]
+  have hmid : U + P + A * S0 + (1 - A) * W ≤ L + A * S + (1 - A) * wb + rho :=
+    OF.le_trans (OF.le_of_eq (OF.add_zero (U + P + A * S0 + (1 - A) * W)).symm)
+      (OF.le_trans (OF.le_of_eq (affine_form (U + P) S0 W 0 A))
+        (OF.le_trans (OF.le_of_eq e2)
+          (OF.le_trans (OF.add_le_add_right hline1 (A * (S - wb)))
+            (OF.le_of_eq (affine_form L S wb rho A).symm))))
+  have hconv : L + A * S + (1 - A) * wb + rho
+      ≤ max2 (L + Alo * S + (1 - Alo) * wb + rho) (L + Ahi * S + (1 - Ahi) * wb + rho) :=
+    convex_endpoint (fun _ => L) (fun _ => S) 0 wb rho Alo A Ahi hA1 hA2
+  have hm := max2_mono (OF.add_le_add_right (OF.add_le_add_right hBlo ((1 - Alo) * wb)) rho)
+    (OF.add_le_add_right (OF.add_le_add_right hBhi ((1 - Ahi) * wb)) rho)
+  exact OF.lt_of_le_of_lt (OF.le_trans hmid (OF.le_trans hconv hm)) hcheck
+
+theorem exists_step (M : Nat → Bool) (n : Nat) (ih : OF.nlt 0 (OF.countN M n) → ∃ i, OF.nlt i n ∧ M i = true) :
+    (b : Bool) → M n = b → OF.nlt 0 (OF.countN M n + OF.bnat b) → ∃ i, OF.nlt i (n+1) ∧ M i = true
+  | true, e, _ => ⟨n, OF.nlt_succ_self n, e⟩
+  | false, _, h => match ih h with
+    | ⟨i, hi, hm⟩ => ⟨i, OF.nlt_step i n hi, hm⟩
+
+/-- A set with at least one element has one. -/
+theorem exists_of_count (M : Nat → Bool) : (n : Nat) → OF.nlt 0 (OF.countN M n) → ∃ i, OF.nlt i n ∧ M i = true
+  | 0, h => False.elim h
+  | n+1, h => exists_step M n (exists_of_count M n) (M n) rfl h
+
+
+/-- The attention interval of one input (`subcubic.attention_bounds` and `attention_interval`):
+slots `i ≤ n` (the query at `n`), `Mk` the max slots, weights `w_i = K τ_m ρ_i` on them and
+`w_i = K κ_i ρ_i` elsewhere (`gap_weights`, `κ_i = τ_{t_i} e^{η_i}`). From the kernel's bounds on
+`τ_m`, on `κ_i` for the non-query non-max slots, on the slot sums (`slot_extremes`) and on the
+query slot, and its `n_lo ≤ τ_lo (R_lo + ρ_lo)`, ..., the attention on the max slots lies in
+`[A_lo, A_hi]` (`attention_monotone`), where `A_lo` is the kernel's lower end when the
+denominator is positive, or any number `≤ 0`, and `A_hi` likewise or any number `≥ 1`. -/
+theorem attention_case (w rho kap : Nat → α) (Mk : Nat → Bool) (n : Nat) (K taum : α)
+    (hK : 0 < K) (htaum : 0 < taum) (hrho : ∀ i, OF.nlt i (n+1) → 0 < rho i)
+    (hkap : ∀ i, OF.nlt i (n+1) → Mk i = false → 0 < kap i)
+    (hex : ∃ i, OF.nlt i (n+1) ∧ Mk i = true)
+    (hwM : ∀ i, OF.nlt i (n+1) → Mk i = true → w i = K * (taum * rho i))
+    (hwN : ∀ i, OF.nlt i (n+1) → Mk i = false → w i = K * (kap i * rho i))
+    (tlo thi klo khi Rlo Rhi Clo Chi rnlo rnhi qlo qhi nlo nhi dlo dhi Alo Ahi : α)
+    (ht : tlo ≤ taum ∧ taum ≤ thi) (htlo : 0 ≤ tlo) (hklo : 0 ≤ klo) (hkhi : 0 ≤ khi)
+    (hk : ∀ i, OF.nlt i n → Mk i = false → klo ≤ kap i ∧ kap i ≤ khi)
+    (hR : Rlo ≤ OF.sumN (fun i => OF.sel (Mk i) (rho i)) n ∧ OF.sumN (fun i => OF.sel (Mk i) (rho i)) n ≤ Rhi)
+    (hC : Clo ≤ OF.sumN (fun i => OF.sel (bnot (Mk i)) (rho i)) n ∧
+      OF.sumN (fun i => OF.sel (bnot (Mk i)) (rho i)) n ≤ Chi)
+    (hrn : rnlo ≤ OF.sel (Mk n) (rho n) ∧ OF.sel (Mk n) (rho n) ≤ rnhi)
+    (hq : qlo ≤ OF.sel (bnot (Mk n)) (kap n * rho n) ∧ OF.sel (bnot (Mk n)) (kap n * rho n) ≤ qhi)
+    (hnlo : nlo ≤ tlo * (Rlo + rnlo)) (hnhi : thi * (Rhi + rnhi) ≤ nhi)
+    (hdlo : dlo ≤ klo * Clo + qlo) (hdhi : khi * Chi + qhi ≤ dhi)
+    (hAlo : (0 < nlo + dhi ∧ Alo ≤ nlo / (nlo + dhi)) ∨ Alo ≤ 0)
+    (hAhi : (0 < nhi + dlo ∧ nhi / (nhi + dlo) ≤ Ahi) ∨ 1 ≤ Ahi) :
+    Alo ≤ OF.sumN (fun i => OF.sel (Mk i) (w i)) (n+1) / OF.sumN w (n+1) ∧
+    OF.sumN (fun i => OF.sel (Mk i) (w i)) (n+1) / OF.sumN w (n+1) ≤ Ahi := by
+  -- the max slots' weight K (τ_m R) and the others' K D
+  have eN : OF.sumN (fun i => OF.sel (Mk i) (w i)) (n+1)
+      = K * (taum * OF.sumN (fun i => OF.sel (Mk i) (rho i)) (n+1)) :=
+    (OF.sumN_congr _ (fun i => K * (taum * OF.sel (Mk i) (rho i))) (n+1) (fun i hi =>
+      (sel_eq (Mk i) (hwM i hi)).trans ((sel_mul_left K (taum * rho i) (Mk i)).trans
+        (congrArg (fun z => K * z) (sel_mul_left taum (rho i) (Mk i)))))).trans
+    ((OF.sumN_mul_left K (fun i => taum * OF.sel (Mk i) (rho i)) (n+1)).trans
+      (congrArg (fun z => K * z) (OF.sumN_mul_left taum (fun i => OF.sel (Mk i) (rho i)) (n+1))))
+  have eD : OF.sumN (fun i => OF.sel (bnot (Mk i)) (w i)) (n+1)
+      = K * OF.sumN (fun i => OF.sel (bnot (Mk i)) (kap i * rho i)) (n+1) :=
+    (OF.sumN_congr _ (fun i => K * OF.sel (bnot (Mk i)) (kap i * rho i)) (n+1) (fun i hi =>
+      (sel_eq (bnot (Mk i)) (fun hb => hwN i hi (bnot_true (Mk i) hb))).trans
+        (sel_mul_left K (kap i * rho i) (bnot (Mk i))))).trans
+    (OF.sumN_mul_left K (fun i => OF.sel (bnot (Mk i)) (kap i * rho i)) (n+1))
+  have eZ : OF.sumN w (n+1)
+      = OF.sumN (fun i => OF.sel (Mk i) (w i)) (n+1) + OF.sumN (fun i => OF.sel (bnot (Mk i)) (w i)) (n+1) :=
+    (OF.sumN_congr _ (fun i => OF.sel (Mk i) (w i) + OF.sel (bnot (Mk i)) (w i)) (n+1)
+      (fun i _ => (sel_split (w i) (Mk i)).symm)).trans
+    (OF.sumN_add (fun i => OF.sel (Mk i) (w i)) (fun i => OF.sel (bnot (Mk i)) (w i)) (n+1))
+  -- the positive parts
+  have hrs : ∀ i, OF.nlt i (n+1) → 0 ≤ OF.sel (Mk i) (rho i) :=
+    fun i hi => sel_nonneg (Mk i) (fun _ => OF.le_of_lt (hrho i hi))
+  have hRpos : 0 < OF.sumN (fun i => OF.sel (Mk i) (rho i)) (n+1) :=
+    match hex with
+    | ⟨i0, hi0, hm0⟩ => OF.lt_of_lt_of_le
+        (Eq.subst (motive := fun b => 0 < OF.sel b (rho i0)) hm0.symm (hrho i0 hi0))
+        (le_sumN_one (fun i => OF.sel (Mk i) (rho i)) (n+1) hrs i0 hi0)
+  have hNpos : 0 < taum * OF.sumN (fun i => OF.sel (Mk i) (rho i)) (n+1) := OF.mul_pos htaum hRpos
+  have hDpos : 0 ≤ OF.sumN (fun i => OF.sel (bnot (Mk i)) (kap i * rho i)) (n+1) :=
+    OF.sumN_nonneg _ (n+1) (fun i hi => sel_nonneg (bnot (Mk i)) (fun hb =>
+      OF.le_of_lt (OF.mul_pos (hkap i hi (bnot_true (Mk i) hb)) (hrho i hi))))
+  -- A = N / (N + D)
+  have eA : OF.sumN (fun i => OF.sel (Mk i) (w i)) (n+1) / OF.sumN w (n+1)
+      = taum * OF.sumN (fun i => OF.sel (Mk i) (rho i)) (n+1)
+        / (taum * OF.sumN (fun i => OF.sel (Mk i) (rho i)) (n+1)
+          + OF.sumN (fun i => OF.sel (bnot (Mk i)) (kap i * rho i)) (n+1)) := by
+    rw [eZ, eN, eD, ← OF.mul_add K (taum * OF.sumN (fun i => OF.sel (Mk i) (rho i)) (n+1))
+      (OF.sumN (fun i => OF.sel (bnot (Mk i)) (kap i * rho i)) (n+1))]
+    exact OF.div_cancel_left K _ _ (OF.ne_zero_of_pos hK)
+      (OF.ne_zero_of_pos (OF.lt_of_lt_of_le hNpos (OF.le_add_of_nonneg_right hDpos)))
+  -- the kernel's ends enclose N and D
+  have hRt : Rlo + rnlo ≤ OF.sumN (fun i => OF.sel (Mk i) (rho i)) (n+1) ∧
+      OF.sumN (fun i => OF.sel (Mk i) (rho i)) (n+1) ≤ Rhi + rnhi :=
+    ⟨OF.add_le_add hR.1 hrn.1, OF.add_le_add hR.2 hrn.2⟩
+  have hthi : 0 ≤ thi := OF.le_trans (OF.le_of_lt htaum) ht.2
+  have hN1 : nlo ≤ taum * OF.sumN (fun i => OF.sel (Mk i) (rho i)) (n+1) :=
+    OF.le_trans hnlo (OF.le_trans (OF.mul_le_mul_of_nonneg_left hRt.1 htlo)
+      (OF.mul_le_mul_of_nonneg_right ht.1 (OF.le_of_lt hRpos)))
+  have hN2 : taum * OF.sumN (fun i => OF.sel (Mk i) (rho i)) (n+1) ≤ nhi :=
+    OF.le_trans (OF.le_trans (OF.mul_le_mul_of_nonneg_right ht.2 (OF.le_of_lt hRpos))
+      (OF.mul_le_mul_of_nonneg_left hRt.2 hthi)) hnhi
+  have hD1 : klo * OF.sumN (fun i => OF.sel (bnot (Mk i)) (rho i)) n
+      ≤ OF.sumN (fun i => OF.sel (bnot (Mk i)) (kap i * rho i)) n :=
+    OF.le_trans (OF.le_of_eq (OF.sumN_mul_left klo (fun i => OF.sel (bnot (Mk i)) (rho i)) n).symm)
+      (OF.sumN_le _ _ n (fun i hi => OF.le_trans (OF.le_of_eq (sel_mul_left klo (rho i) (bnot (Mk i))).symm)
+        (sel_le_sel (bnot (Mk i)) (fun hb => OF.mul_le_mul_of_nonneg_right
+          (hk i hi (bnot_true (Mk i) hb)).1 (OF.le_of_lt (hrho i (OF.nlt_step i n hi)))))))
+  have hD2 : OF.sumN (fun i => OF.sel (bnot (Mk i)) (kap i * rho i)) n
+      ≤ khi * OF.sumN (fun i => OF.sel (bnot (Mk i)) (rho i)) n :=
+    OF.le_trans (OF.sumN_le _ (fun i => khi * OF.sel (bnot (Mk i)) (rho i)) n (fun i hi =>
+        OF.le_trans (sel_le_sel (bnot (Mk i)) (fun hb => OF.mul_le_mul_of_nonneg_right
+          (hk i hi (bnot_true (Mk i) hb)).2 (OF.le_of_lt (hrho i (OF.nlt_step i n hi)))))
+          (OF.le_of_eq (sel_mul_left khi (rho i) (bnot (Mk i))))))
+      (OF.le_of_eq (OF.sumN_mul_left khi (fun i => OF.sel (bnot (Mk i)) (rho i)) n))
+  have hDl : dlo ≤ OF.sumN (fun i => OF.sel (bnot (Mk i)) (kap i * rho i)) (n+1) :=
+    OF.le_trans hdlo (OF.add_le_add (OF.le_trans (OF.mul_le_mul_of_nonneg_left hC.1 hklo) hD1) hq.1)
+  have hDh : OF.sumN (fun i => OF.sel (bnot (Mk i)) (kap i * rho i)) (n+1) ≤ dhi :=
+    OF.le_trans (OF.add_le_add (OF.le_trans hD2 (OF.mul_le_mul_of_nonneg_left hC.2 hkhi)) hq.2) hdhi
+  have am := attention_monotone (taum * OF.sumN (fun i => OF.sel (Mk i) (rho i)) (n+1))
+    (OF.sumN (fun i => OF.sel (bnot (Mk i)) (kap i * rho i)) (n+1)) nlo nhi dlo dhi hNpos hDpos hN1 hN2 hDl hDh
+  rw [eA]
+  exact ⟨OF.orE hAlo (fun h => OF.le_trans h.2 (am.1 h.1)) (fun h => OF.le_trans h am.2.2.1),
+    OF.orE hAhi (fun h => OF.le_trans (am.2.1 h.1) h.2) (fun h => OF.le_trans am.2.2.2 h)⟩
+
+
+/-- One input: attention in `[A_lo, A_hi]` on its max slots `Mk`, every non-max slot's value term
+at most `W_j`, positions at most `P_j`, the kernel's lines (`hline`) and end bounds, and a check
+`< 0` make every wrong logit smaller than the max's (`logit_diff`, `convex_logit_bound`,
+`endpoint_check`). -/
+theorem input_correct (w : Nat → α) (N : Nat) (hN : OF.nlt 0 N) (hw : ∀ i, OF.nlt i N → 0 < w i)
+    (t : Nat → Nat) (EVOU PVOU : Nat → Nat → α) (EUPU : Nat → α) (V m : Nat) (Mk : Nat → Bool)
+    (hMk : ∀ i, OF.nlt i N → Mk i = true → t i = m)
+    (W P L S : Nat → α) (wb rho Alo Ahi Blo Bhi : α)
+    (hW : ∀ j, OF.nlt j V → (j = m → False) → ∀ i, OF.nlt i N → Mk i = false →
+      EVOU (t i) j - EVOU (t i) m ≤ W j)
+    (hP : ∀ j, OF.nlt j V → (j = m → False) → ∀ i, OF.nlt i N → PVOU i j - PVOU i m ≤ P j)
+    (hline : ∀ j, OF.nlt j V → (j = m → False) →
+      EUPU j - EUPU m + P j + W j ≤ L j + wb + rho ∧ EVOU m j - EVOU m m - W j = S j - wb)
+    (hBlo : ∀ j, OF.nlt j V → (j = m → False) → L j + Alo * S j ≤ Blo)
+    (hBhi : ∀ j, OF.nlt j V → (j = m → False) → L j + Ahi * S j ≤ Bhi)
+    (hcheck : max2 (Blo + (1 - Alo) * wb + rho) (Bhi + (1 - Ahi) * wb + rho) < 0)
+    (hA : Alo ≤ OF.sumN (fun i => OF.sel (Mk i) (w i)) N / OF.sumN w N ∧
+      OF.sumN (fun i => OF.sel (Mk i) (w i)) N / OF.sumN w N ≤ Ahi) :
+    ∀ j, OF.nlt j V → (j = m → False) →
+      OF.logit w N t EVOU PVOU EUPU j < OF.logit w N t EVOU PVOU EUPU m := by
+  intro j hj hjm
+  have hZ : 0 < OF.sumN w N := OF.sumN_pos w N hN hw
+  have hiZ : 0 ≤ OrdField.inv (OF.sumN w N) := OF.le_of_lt (OF.inv_pos hZ)
+  have eA : OF.sumN (fun i => OF.sel (Mk i) (w i * OrdField.inv (OF.sumN w N))) N
+      = OF.sumN (fun i => OF.sel (Mk i) (w i)) N / OF.sumN w N :=
+    (OF.sumN_congr _ _ N (fun i _ => sel_mul (w i) (OrdField.inv (OF.sumN w N)) (Mk i))).trans
+      (OF.sumN_mul_right (OrdField.inv (OF.sumN w N)) (fun i => OF.sel (Mk i) (w i)) N)
+  have hcl := convex_logit_bound (fun i => w i * OrdField.inv (OF.sumN w N))
+    (fun i => EVOU (t i) j - EVOU (t i) m) (fun i => PVOU i j - PVOU i m) Mk N
+    (EUPU j - EUPU m) (EVOU m j - EVOU m m) (W j) (P j)
+    (fun i hi => OF.mul_nonneg (OF.le_of_lt (hw i hi)) hiZ)
+    ((OF.sumN_mul_right (OrdField.inv (OF.sumN w N)) w N).trans
+      (OF.mul_inv (OF.sumN w N) (OF.ne_zero_of_pos hZ)))
+    (fun i hi hm => by
+      show EVOU (t i) j - EVOU (t i) m = EVOU m j - EVOU m m
+      rw [hMk i hi hm])
+    (fun i hi hm => hW j hj hjm i hi hm) (fun i hi => hP j hj hjm i hi)
+  have hend := endpoint_check (EUPU j - EUPU m) (P j) (EVOU m j - EVOU m m) (W j) (L j) (S j) wb rho
+    (OF.sumN (fun i => OF.sel (Mk i) (w i * OrdField.inv (OF.sumN w N))) N) Alo Ahi Blo Bhi
+    (Eq.subst (motive := fun z => Alo ≤ z) eA.symm hA.1)
+    (Eq.subst (motive := fun z => z ≤ Ahi) eA.symm hA.2)
+    (hline j hj hjm).1 (hline j hj hjm).2 (hBlo j hj hjm) (hBhi j hj hjm) hcheck
+  exact lt_of_sub_neg (OF.lt_of_le_of_lt (OF.le_of_eq (logit_diff w N t EVOU PVOU EUPU j m))
+    (OF.lt_of_le_of_lt hcl hend))
+
+def isT : Bool → Prop
+  | true => True
+  | false => False
+
+theorem true_ne_false (h : true = false) : False := Eq.mp (congrArg isT h) trivial
+
+
+theorem logit_congr (w w' : Nat → α) (N : Nat) (t : Nat → Nat) (EVOU PVOU : Nat → Nat → α) (EUPU : Nat → α)
+    (k : Nat) (h : ∀ i, OF.nlt i N → w i = w' i) :
+    OF.logit w N t EVOU PVOU EUPU k = OF.logit w' N t EVOU PVOU EUPU k := by
+  show EUPU k + OF.sumN (fun i => w i * (EVOU (t i) k + PVOU i k)) N / OF.sumN w N
+    = EUPU k + OF.sumN (fun i => w' i * (EVOU (t i) k + PVOU i k)) N / OF.sumN w' N
+  rw [OF.sumN_congr w w' N h, OF.sumN_congr (fun i => w i * (EVOU (t i) k + PVOU i k))
+    (fun i => w' i * (EVOU (t i) k + PVOU i k)) N
+    (fun i hi => congrArg (fun z => z * (EVOU (t i) k + PVOU i k)) (h i hi))]
+
+theorem nlt_of_nle : (a b : Nat) → LC.nle a b → OF.nlt a (b+1)
+  | 0, _, _ => trivial
+  | _+1, 0, h => False.elim h
+  | a+1, b+1, h => nlt_of_nle a b h
+
+
+/-- The case check for inputs whose weights are given factored (`subcubic_sound` below
+supplies the factorisation from `gap_weights`). -/
+theorem case_correct (tau E rho : Nat → α) (K : α) (EVOU PVOU : Nat → Nat → α) (EUPU : Nat → α)
+    (n V q m top r c : Nat) (bq : Bool)
+    (hK : 0 < K) (htau : ∀ t, 0 < tau t) (hE : ∀ t, 0 < E t) (hrho : ∀ i, OF.nlt i (n+1) → 0 < rho i)
+    (hEm : E m = 1) (hbq : bq = true → q = m) (hr : bq = true ∨ OF.nlt 0 r)
+    (tlo thi klo khi Rlo Rhi Clo Chi rnlo rnhi qlo qhi nlo nhi dlo dhi Alo Ahi : α)
+    (ht : tlo ≤ tau m ∧ tau m ≤ thi) (htlo : 0 ≤ tlo) (hklo : 0 ≤ klo) (hkhi : 0 ≤ khi)
+    (hk : ∀ t, LC.nle t top → klo ≤ tau t * E t ∧ tau t * E t ≤ khi)
+    (hRs : ∀ M : Nat → Bool, OF.countN M n = r →
+      Rlo ≤ OF.sumN (fun i => OF.sel (M i) (rho i)) n ∧ OF.sumN (fun i => OF.sel (M i) (rho i)) n ≤ Rhi)
+    (hCs : ∀ M : Nat → Bool, OF.countN M n = c →
+      Clo ≤ OF.sumN (fun i => OF.sel (M i) (rho i)) n ∧ OF.sumN (fun i => OF.sel (M i) (rho i)) n ≤ Chi)
+    (hrn : rnlo ≤ OF.sel bq (rho n) ∧ OF.sel bq (rho n) ≤ rnhi)
+    (hq : qlo ≤ OF.sel (SC.bnot bq) (tau q * E q * rho n) ∧ OF.sel (SC.bnot bq) (tau q * E q * rho n) ≤ qhi)
+    (hnlo : nlo ≤ tlo * (Rlo + rnlo)) (hnhi : thi * (Rhi + rnhi) ≤ nhi)
+    (hdlo : dlo ≤ klo * Clo + qlo) (hdhi : khi * Chi + qhi ≤ dhi)
+    (hAlo : (0 < nlo + dhi ∧ Alo ≤ nlo / (nlo + dhi)) ∨ Alo ≤ 0)
+    (hAhi : (0 < nhi + dlo ∧ nhi / (nhi + dlo) ≤ Ahi) ∨ 1 ≤ Ahi)
+    (W P L S : Nat → α) (wb rhoU Blo Bhi : α)
+    (hWt : ∀ t, LC.nle t top → ∀ j, OF.nlt j V → (j = m → False) → EVOU t j - EVOU t m ≤ W j)
+    (hWq : bq = false → ∀ j, OF.nlt j V → (j = m → False) → EVOU q j - EVOU q m ≤ W j)
+    (hP : ∀ j, OF.nlt j V → (j = m → False) → ∀ i, OF.nlt i (n+1) → PVOU i j - PVOU i m ≤ P j)
+    (hline : ∀ j, OF.nlt j V → (j = m → False) →
+      EUPU j - EUPU m + P j + W j ≤ L j + wb + rhoU ∧ EVOU m j - EVOU m m - W j = S j - wb)
+    (hBlo : ∀ j, OF.nlt j V → (j = m → False) → L j + Alo * S j ≤ Blo)
+    (hBhi : ∀ j, OF.nlt j V → (j = m → False) → L j + Ahi * S j ≤ Bhi)
+    (hcheck : SC.max2 (Blo + (1 - Alo) * wb + rhoU) (Bhi + (1 - Ahi) * wb + rhoU) < 0) :
+    ∀ (t : Nat → Nat) (Mk : Nat → Bool), t n = q →
+      (∀ i, OF.nlt i n → (Mk i = true ∧ t i = m) ∨ (Mk i = false ∧ LC.nle (t i) top)) →
+      Mk n = bq → OF.countN Mk n = r → OF.countN (fun i => SC.bnot (Mk i)) n = c →
+      ∀ j, OF.nlt j V → (j = m → False) →
+        OF.logit (fun i => K * (tau (t i) * E (t i) * rho i)) (n+1) t EVOU PVOU EUPU j
+          < OF.logit (fun i => K * (tau (t i) * E (t i) * rho i)) (n+1) t EVOU PVOU EUPU m := by
+  intro t Mk htq hslot hMn hcr hcc
+  have hMk : ∀ i, OF.nlt i (n+1) → Mk i = true → t i = m := fun i hi hm =>
+    OF.orE (OF.nlt_succ_cases i n hi)
+      (fun h => OF.orE (hslot i h) (fun h' => h'.2) (fun h' => False.elim (SC.true_ne_false (hm.symm.trans h'.1))))
+      (fun e => by
+        rw [e]
+        rw [e, hMn] at hm
+        rw [htq]
+        exact hbq hm)
+  have hnon : ∀ i, OF.nlt i n → Mk i = false → LC.nle (t i) top := fun i hi hm =>
+    OF.orE (hslot i hi) (fun h' => False.elim (SC.true_ne_false (h'.1.symm.trans hm))) (fun h' => h'.2)
+  have hw : ∀ i, OF.nlt i (n+1) → 0 < K * (tau (t i) * E (t i) * rho i) := fun i hi =>
+    OF.mul_pos hK (OF.mul_pos (OF.mul_pos (htau (t i)) (hE (t i))) (hrho i hi))
+  have hex : ∃ i, OF.nlt i (n+1) ∧ Mk i = true :=
+    OF.orE hr (fun h => ⟨n, OF.nlt_succ_self n, hMn.trans h⟩)
+      (fun h => match SC.exists_of_count Mk n (Eq.subst (motive := fun k => OF.nlt 0 k) hcr.symm h) with
+        | ⟨i, hi, hm⟩ => ⟨i, OF.nlt_step i n hi, hm⟩)
+  have hA := SC.attention_case (fun i => K * (tau (t i) * E (t i) * rho i)) rho (fun i => tau (t i) * E (t i))
+    Mk n K (tau m) hK (htau m) hrho (fun i _ _ => OF.mul_pos (htau (t i)) (hE (t i))) hex
+    (fun i hi hm => by
+      show K * (tau (t i) * E (t i) * rho i) = K * (tau m * rho i)
+      rw [hMk i hi hm, hEm, OF.mul_one (tau m)])
+    (fun i _ _ => rfl)
+    tlo thi klo khi Rlo Rhi Clo Chi rnlo rnhi qlo qhi nlo nhi dlo dhi Alo Ahi ht htlo hklo hkhi
+    (fun i hi hm => hk (t i) (hnon i hi hm)) (hRs Mk hcr) (hCs (fun i => SC.bnot (Mk i)) hcc)
+    (Eq.subst (motive := fun b => rnlo ≤ OF.sel b (rho n) ∧ OF.sel b (rho n) ≤ rnhi) hMn.symm hrn)
+    (Eq.subst (motive := fun b => qlo ≤ OF.sel (SC.bnot b) (tau (t n) * E (t n) * rho n)
+        ∧ OF.sel (SC.bnot b) (tau (t n) * E (t n) * rho n) ≤ qhi) hMn.symm
+      (Eq.subst (motive := fun x => qlo ≤ OF.sel (SC.bnot bq) (tau x * E x * rho n)
+        ∧ OF.sel (SC.bnot bq) (tau x * E x * rho n) ≤ qhi) htq.symm hq))
+    hnlo hnhi hdlo hdhi hAlo hAhi
+  exact SC.input_correct (fun i => K * (tau (t i) * E (t i) * rho i)) (n+1) (OF.nlt_zero_succ n) hw t
+    EVOU PVOU EUPU V m Mk hMk W P L S wb rhoU Alo Ahi Blo Bhi
+    (fun j hj hjm i hi hm => OF.orE (OF.nlt_succ_cases i n hi)
+      (fun h => hWt (t i) (hnon i h hm) j hj hjm)
+      (fun e => by
+        rw [e, htq]
+        rw [e, hMn] at hm
+        exact hWq hm j hj hjm))
+    hP hline hBlo hBhi hcheck hA
+
+end
+
+end SC
+
+section
+variable {α : Type} [OrdField α]
+
+/-- sound: subcubic. The sub-cubic case check (`checker/proofs/subcubic.py`, `check_cases`) is
+sound: every input of a case whose computed bound is `< 0` is correct. Fix the query row `q`
+(`EQKE`, `EQKP`, `EUPU` are its rows) and the case `(q, m, c, g)`, `top = m - g`, the query at
+position `n`, `bq` whether `q = m`. An input of the case is a token sequence `t` with `t n = q`
+and its set `Mk` of max slots: each of the other `n` slots holds `m` (in `Mk`) or a token
+`≤ top` (not in `Mk`), `r` of them in `Mk` and `c` not, and `Mk n = bq` (the kernel's reading:
+`Mk i = true` iff `t i = m`). Its attention weights are the model's, `exp((EQKE_{t_i} + EQKP_i)/s)`
+(`s = sqrt(d_head)`), with `EQKE = approx + Err` (`lowrank_peel`) and `|Err_t - Err_m| ≤ ε` for
+`t ≤ top` (the row-spread rules). The other hypotheses are the numbers the kernel computes for the
+case and what the rules prove of them (none depends on the input): with `τ_t = exp(approx_t/s - a)`,
+`ρ_i = exp(EQKP_i/s - b)` and `E_t = exp((Err_t - Err_m)/s)` (`gap_weights`), the enclosure
+`[τ_lo, τ_hi]` of `τ_m`, `κ_lo ≤ min_{t≤top} τ_t exp(-ε/s)` and `max_{t≤top} τ_t exp(ε/s) ≤ κ_hi`,
+the sums of the positional factors over any `r` and any `c` non-query slots (`slot_extremes`), the
+query slot's part, the ends `n_lo ... d_hi`, the attention ends (`attention_monotone`; an end whose
+denominator is not positive is replaced by the trivial `0` or `1`), the value bound `W_j` of every
+non-max token and of a non-max query, the positional bound `P_j`, the kernel's lines
+`(L_j, S_j)` with `w` and the direct residual bound `ρ_U` (`hline`), their bounds `B_lo`, `B_hi`
+at the attention ends (`envelope_chords` or `meandiff_bilinear`) and the check
+`max(B_lo + (1 - A_lo) w + ρ_U, B_hi + (1 - A_hi) w + ρ_U) < 0`. Then every wrong logit of every
+input of the case is below the max's (`convex_logit_bound`, `convex_endpoint`). -/
+theorem subcubic_sound (exp : α → α) (exp_pos : ∀ a, 0 < exp a)
+    (exp_add : ∀ a b, exp (a + b) = exp a * exp b) (exp_mono : ∀ a b, a ≤ b → exp a ≤ exp b)
+    (EQKE approx Err EQKP : Nat → α) (hsplit : ∀ t, EQKE t = approx t + Err t) (s a b eps : α) (hs : 0 < s)
+    (EVOU PVOU : Nat → Nat → α) (EUPU : Nat → α) (n V q m top r c : Nat) (bq : Bool)
+    (hbq : bq = true → q = m) (hr : bq = true ∨ OF.nlt 0 r)
+    (heps : ∀ t, OF.nlt t (top+1) → OF.abs (Err t - Err m) ≤ eps)
+    (tlo thi klo khi Rlo Rhi Clo Chi rnlo rnhi qlo qhi nlo nhi dlo dhi Alo Ahi : α)
+    (ht : tlo ≤ exp (approx m / s - a) ∧ exp (approx m / s - a) ≤ thi) (htlo : 0 ≤ tlo) (hklo : 0 ≤ klo)
+    (hkmin : klo ≤ OF.minUpTo (fun t => exp (approx t / s - a)) top * exp (-(eps / s)))
+    (hkmax : SC.maxUpTo (fun t => exp (approx t / s - a)) top * exp (eps / s) ≤ khi)
+    (hRs : ∀ M : Nat → Bool, OF.countN M n = r →
+      Rlo ≤ OF.sumN (fun i => OF.sel (M i) (exp (EQKP i / s - b))) n ∧
+      OF.sumN (fun i => OF.sel (M i) (exp (EQKP i / s - b))) n ≤ Rhi)
+    (hCs : ∀ M : Nat → Bool, OF.countN M n = c →
+      Clo ≤ OF.sumN (fun i => OF.sel (M i) (exp (EQKP i / s - b))) n ∧
+      OF.sumN (fun i => OF.sel (M i) (exp (EQKP i / s - b))) n ≤ Chi)
+    (hrn : rnlo ≤ OF.sel bq (exp (EQKP n / s - b)) ∧ OF.sel bq (exp (EQKP n / s - b)) ≤ rnhi)
+    (hq : qlo ≤ OF.sel (SC.bnot bq) (exp (approx q / s - a) * exp ((Err q - Err m) / s) * exp (EQKP n / s - b))
+      ∧ OF.sel (SC.bnot bq) (exp (approx q / s - a) * exp ((Err q - Err m) / s) * exp (EQKP n / s - b)) ≤ qhi)
+    (hnlo : nlo ≤ tlo * (Rlo + rnlo)) (hnhi : thi * (Rhi + rnhi) ≤ nhi)
+    (hdlo : dlo ≤ klo * Clo + qlo) (hdhi : khi * Chi + qhi ≤ dhi)
+    (hAlo : (0 < nlo + dhi ∧ Alo ≤ nlo / (nlo + dhi)) ∨ Alo ≤ 0)
+    (hAhi : (0 < nhi + dlo ∧ nhi / (nhi + dlo) ≤ Ahi) ∨ 1 ≤ Ahi)
+    (W P L S : Nat → α) (wb rhoU Blo Bhi : α)
+    (hWt : ∀ t, LC.nle t top → ∀ j, OF.nlt j V → (j = m → False) → EVOU t j - EVOU t m ≤ W j)
+    (hWq : bq = false → ∀ j, OF.nlt j V → (j = m → False) → EVOU q j - EVOU q m ≤ W j)
+    (hP : ∀ j, OF.nlt j V → (j = m → False) → ∀ i, OF.nlt i (n+1) → PVOU i j - PVOU i m ≤ P j)
+    (hline : ∀ j, OF.nlt j V → (j = m → False) →
+      EUPU j - EUPU m + P j + W j ≤ L j + wb + rhoU ∧ EVOU m j - EVOU m m - W j = S j - wb)
+    (hBlo : ∀ j, OF.nlt j V → (j = m → False) → L j + Alo * S j ≤ Blo)
+    (hBhi : ∀ j, OF.nlt j V → (j = m → False) → L j + Ahi * S j ≤ Bhi)
+    (hcheck : SC.max2 (Blo + (1 - Alo) * wb + rhoU) (Bhi + (1 - Ahi) * wb + rhoU) < 0) :
+    ∀ (t : Nat → Nat) (Mk : Nat → Bool), t n = q →
+      (∀ i, OF.nlt i n → (Mk i = true ∧ t i = m) ∨ (Mk i = false ∧ LC.nle (t i) top)) →
+      Mk n = bq → OF.countN Mk n = r → OF.countN (fun i => SC.bnot (Mk i)) n = c →
+      ∀ j, OF.nlt j V → (j = m → False) →
+        OF.logit (fun i => exp ((EQKE (t i) + EQKP i) / s)) (n+1) t EVOU PVOU EUPU j
+          < OF.logit (fun i => exp ((EQKE (t i) + EQKP i) / s)) (n+1) t EVOU PVOU EUPU m := by
+  intro t Mk htq hslot hMn hcr hcc j hj hjm
+  have gw := gap_weights exp exp_pos exp_add exp_mono EQKE approx Err EQKP hsplit s a b eps hs (top+1) m heps
+  have hk : ∀ u, LC.nle u top → klo ≤ exp (approx u / s - a) * exp ((Err u - Err m) / s) ∧
+      exp (approx u / s - a) * exp ((Err u - Err m) / s) ≤ khi := fun u hu =>
+    have hu' := SC.nlt_of_nle u top hu
+    ⟨OF.le_trans hkmin (OF.le_trans
+        (OF.mul_le_mul_of_nonneg_right (gw.2.2.2.2 top u hu').1 (OF.le_of_lt (exp_pos _)))
+        (OF.mul_le_mul_of_nonneg_left (gw.2.2.2.1 u hu').1 (OF.le_of_lt (exp_pos _)))),
+     OF.le_trans (OF.le_trans
+        (OF.mul_le_mul_of_nonneg_left (gw.2.2.2.1 u hu').2 (OF.le_of_lt (exp_pos _)))
+        (OF.mul_le_mul_of_nonneg_right (gw.2.2.2.2 top u hu').2 (OF.le_of_lt (exp_pos _)))) hkmax⟩
+  have hkhi : 0 ≤ khi :=
+    OF.le_trans (OF.le_of_lt (OF.mul_pos (exp_pos (approx 0 / s - a)) (exp_pos ((Err 0 - Err m) / s))))
+      (hk 0 trivial).2
+  have hEm : exp ((Err m - Err m) / s) = 1 := by
+    rw [OF.sub_self (Err m), SC.zero_div s]
+    exact exp_zero exp exp_pos exp_add
+  have hc := SC.case_correct (fun u => exp (approx u / s - a)) (fun u => exp ((Err u - Err m) / s))
+    (fun i => exp (EQKP i / s - b)) (exp (Err m / s + a + b)) EVOU PVOU EUPU n V q m top r c bq
+    (exp_pos _) (fun _ => exp_pos _) (fun _ => exp_pos _) (fun _ _ => exp_pos _) hEm hbq hr
+    tlo thi klo khi Rlo Rhi Clo Chi rnlo rnhi qlo qhi nlo nhi dlo dhi Alo Ahi ht htlo hklo hkhi hk
+    hRs hCs hrn hq hnlo hnhi hdlo hdhi hAlo hAhi W P L S wb rhoU Blo Bhi hWt hWq hP hline hBlo hBhi hcheck
+    t Mk htq hslot hMn hcr hcc j hj hjm
+  have e : ∀ k, OF.logit (fun i => exp ((EQKE (t i) + EQKP i) / s)) (n+1) t EVOU PVOU EUPU k
+      = OF.logit (fun i => exp (Err m / s + a + b) * (exp (approx (t i) / s - a)
+          * exp ((Err (t i) - Err m) / s) * exp (EQKP i / s - b))) (n+1) t EVOU PVOU EUPU k :=
+    fun k => SC.logit_congr _ _ (n+1) t EVOU PVOU EUPU k (fun i _ => gw.1 (t i) i)
+  rw [e j, e m]
+  exact hc
+
+end
+
+/-! ## The count -/
+
+namespace SC
+
+/-- `rangeL k = [0, 1, ..., k-1]`. -/
+def rangeL : Nat → List Nat
+  | 0 => []
+  | k+1 => LC.lapp (rangeL k) [k]
+
+theorem llen_rangeL : (k : Nat) → LC.llen (rangeL k) = k
+  | 0 => rfl
+  | k+1 => (LC.llen_lapp (rangeL k) [k]).trans (congrArg (fun z => z + 1) (llen_rangeL k))
+
+theorem nlt_irrefl : (a : Nat) → OF.nlt a a → False
+  | 0, h => h
+  | a+1, h => nlt_irrefl a h
+
+theorem nlt_nle_false : (a b : Nat) → OF.nlt a b → LC.nle b a → False
+  | _, 0, h, _ => h
+  | 0, _+1, _, h => h
+  | a+1, b+1, h1, h2 => nlt_nle_false a b h1 h2
+
+theorem nlt_of_mem_rangeL : (k t : Nat) → LC.Mem t (rangeL k) → OF.nlt t k
+  | 0, _, h => False.elim h
+  | k+1, t, h => OF.orE ((LC.mem_lapp t (rangeL k) [k]).mp h)
+      (fun h' => OF.nlt_step t k (nlt_of_mem_rangeL k t h'))
+      (fun h' => OF.orE h' (fun e => Eq.subst (motive := fun z => OF.nlt z (k+1)) e.symm (OF.nlt_succ_self k))
+        (fun f => False.elim f))
+
+theorem rangeL_nodup : (k : Nat) → LC.Nodup (rangeL k)
+  | 0 => trivial
+  | k+1 => LC.nodup_lapp (rangeL k) [k] (rangeL_nodup k) ⟨fun h => h, trivial⟩
+      (fun y hy hk => OF.orE hk
+        (fun e => nlt_irrefl k (Eq.subst (motive := fun z => OF.nlt z k) e (nlt_of_mem_rangeL k y hy)))
+        (fun f => f))
+
+/-- A sub-cubic case `(q, m, c, g)` with `top = m - g`. -/
+structure SubCase where
+  q : Nat
+  m : Nat
+  c : Nat
+  top : Nat
+
+/-- The inputs of a case as (query, the other `n` positions): `c` of those positions hold a token
+`≤ top`, the others `m` (`cubic_count`'s `seqs` with the token set `{0, ..., top}`). -/
+def caseInputs (n : Nat) (k : SubCase) : List (Nat × List Nat) :=
+  LC.lmap (fun s => (k.q, s)) (LC.seqs (rangeL (k.top + 1)) k.m n k.c)
+
+/-- The kernel's count (`check_cases`): Σ over the cases of C(n, c) (top + 1)^c. -/
+def caseCount (n : Nat) : List SubCase → Nat
+  | [] => 0
+  | k :: ks => LC.choose n k.c * LC.npow (k.top + 1) k.c + caseCount n ks
+
+theorem caseInputs_len (n : Nat) (k : SubCase) :
+    LC.llen (caseInputs n k) = LC.choose n k.c * LC.npow (k.top + 1) k.c :=
+  (LC.llen_lmap _ _).trans ((LC.seqs_len (rangeL (k.top + 1)) k.m n k.c).trans
+    (congrArg (fun z => LC.choose n k.c * LC.npow z k.c) (llen_rangeL (k.top + 1))))
+
+theorem sizes_caseInputs (n : Nat) : (ks : List SubCase) →
+    LC.sizes (LC.lmap (caseInputs n) ks) = caseCount n ks
+  | [] => rfl
+  | k :: ks => by
+    show LC.llen (caseInputs n k) + LC.sizes (LC.lmap (caseInputs n) ks)
+      = LC.choose n k.c * LC.npow (k.top + 1) k.c + caseCount n ks
+    rw [caseInputs_len n k, sizes_caseInputs n ks]
+
+theorem pair_inj (q : Nat) : ∀ s t : List Nat, (fun r => (q, r)) s = (fun r => (q, r)) t → s = t :=
+  fun _ _ e => congrArg Prod.snd e
+
+theorem caseInputs_nodup (n : Nat) (k : SubCase) (hk : LC.nle (k.top + 1) k.m) : LC.Nodup (caseInputs n k) :=
+  LC.nodup_lmap (fun s => (k.q, s)) (pair_inj k.q) _
+    (LC.seqs_nodup (rangeL (k.top + 1)) k.m (rangeL_nodup (k.top + 1))
+      (fun h => nlt_nle_false k.m (k.top + 1) (nlt_of_mem_rangeL (k.top + 1) k.m h) hk) n k.c)
+
+theorem mem_caseInputs (n : Nat) (k : SubCase) (s : List Nat) :
+    LC.Mem (k.q, s) (caseInputs n k) ↔ (LC.llen s = n ∧ LC.Shape (rangeL (k.top + 1)) k.m s k.c) :=
+  ⟨fun h => match (LC.mem_lmap (fun r => (k.q, r)) (k.q, s) (LC.seqs (rangeL (k.top + 1)) k.m n k.c)).mp h with
+      | ⟨x, hx, e⟩ => (LC.seqs_mem (rangeL (k.top + 1)) k.m n k.c s).mp
+          (Eq.subst (motive := fun z => LC.Mem z (LC.seqs (rangeL (k.top + 1)) k.m n k.c))
+            (congrArg Prod.snd e).symm hx),
+   fun h => (LC.mem_lmap (fun r => (k.q, r)) (k.q, s) (LC.seqs (rangeL (k.top + 1)) k.m n k.c)).mpr
+      ⟨s, (LC.seqs_mem (rangeL (k.top + 1)) k.m n k.c s).mpr h, rfl⟩⟩
+
+end SC
+
+/-- sound: subcubic. The kernel's count for the sub-cubic rule is sound: the inputs of a case
+`(q, m, c, top)` (`top = m - g < m`) are enumerated without repetition by `caseInputs`, which has
+the kernel's `C(n, c) (top + 1)^c` entries, listing exactly the pairs (q, s) with `s` of length
+`n` with `c` entries `≤ top` and the others `m` (`cubic_count`); if the listed cases' inputs are
+pairwise disjoint (the kernel refuses a repeated `(q, m, c)`; distinct keys give disjoint sets),
+inputs at all (in `U`), and all correct (`subcubic_sound` for each proved case), the number of
+correct inputs is at least the kernel's count (`count_disjoint`). -/
+theorem subcubic_count_sound (deq : (a b : Nat × List Nat) → Decidable (a = b))
+    (correct : Nat × List Nat → Bool) (U : List (Nat × List Nat)) (n : Nat) (cases : List SC.SubCase)
+    (htop : ∀ k, LC.Mem k cases → LC.nle (k.top + 1) k.m)
+    (hdisj : LC.PairwiseDisj (LC.lmap (SC.caseInputs n) cases))
+    (hsub : ∀ k, LC.Mem k cases → ∀ x, LC.Mem x (SC.caseInputs n k) → LC.Mem x U)
+    (hok : ∀ k, LC.Mem k cases → ∀ x, LC.Mem x (SC.caseInputs n k) → correct x = true) :
+    LC.nle (SC.caseCount n cases) (LC.countP correct U) ∧
+    (∀ (k : SC.SubCase) (s : List Nat), LC.Mem (k.q, s) (SC.caseInputs n k)
+      ↔ (LC.llen s = n ∧ LC.Shape (SC.rangeL (k.top + 1)) k.m s k.c)) :=
+  ⟨Eq.subst (motive := fun z => LC.nle z (LC.countP correct U)) (SC.sizes_caseInputs n cases)
+    (count_disjoint deq correct U (LC.lmap (SC.caseInputs n) cases)
+      (fun d hd => match (LC.mem_lmap (SC.caseInputs n) d cases).mp hd with
+        | ⟨k, hk, e⟩ => Eq.subst (motive := fun z => LC.Nodup z) e.symm (SC.caseInputs_nodup n k (htop k hk)))
+      hdisj
+      (fun d hd => match (LC.mem_lmap (SC.caseInputs n) d cases).mp hd with
+        | ⟨k, hk, e⟩ => fun x hx => hsub k hk x (Eq.subst (motive := fun z => LC.Mem x z) e hx))
+      (fun d hd => match (LC.mem_lmap (SC.caseInputs n) d cases).mp hd with
+        | ⟨k, hk, e⟩ => fun x hx => hok k hk x (Eq.subst (motive := fun z => LC.Mem x z) e hx))),
+   fun k s => SC.mem_caseInputs n k s⟩
