@@ -30,13 +30,13 @@ def slot_sums(rho: Interval, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 def attention_interval(n_lo: np.ndarray, n_hi: np.ndarray, d_lo: np.ndarray, d_hi: np.ndarray
                        ) -> tuple[np.ndarray, np.ndarray]:
-    """Rule ``attention_monotone``: for N in [n_lo, n_hi] (n_lo > 0) and D in [d_lo, d_hi]
-    (d_lo >= 0), N / (N + D) lies in [a_lo, a_hi] = [n_lo / (n_lo + d_hi), n_hi / (n_hi + d_lo)],
-    rounded outward and clipped to [0, 1]. Where an end is not a finite number in [0, 1] (e.g.
-    n_lo rounded to 0), it is replaced by the trivial bound 0 or 1."""
+    """Rule ``attention_monotone``: for N in [n_lo, n_hi] and D in [d_lo, d_hi] with N > 0, D >= 0,
+    N / (N + D) lies in [a_lo, a_hi] = [n_lo / (n_lo + d_hi), n_hi / (n_hi + d_lo)], rounded
+    outward; an end is used only where its rounded denominator is positive (and n_lo > 0 for the
+    lower end) and it lies in [0, 1], else the trivial bound 0 or 1 replaces it."""
+    low_den, high_den = up(n_lo + d_hi), down(n_hi + d_lo)
     with np.errstate(divide="ignore", invalid="ignore"):
-        a_lo = down(n_lo / up(n_lo + d_hi))
-        a_hi = up(n_hi / down(n_hi + d_lo))
-    a_lo = select((a_lo >= 0) & (a_lo <= 1), a_lo, 0.0)
-    a_hi = select((a_hi >= 0) & (a_hi <= 1), a_hi, 1.0)
+        a_lo, a_hi = down(n_lo / low_den), up(n_hi / high_den)
+    a_lo = select((n_lo > 0) & (low_den > 0) & (a_lo >= 0) & (a_lo <= 1), a_lo, 0.0)
+    a_hi = select((high_den > 0) & (a_hi >= 0) & (a_hi <= 1), a_hi, 1.0)
     return a_lo, a_hi
