@@ -106,8 +106,10 @@ RULES: dict[str, str] = {
         "If h(A) = max_j (L_j + A S_j) + (1 - A) w + u (finitely many j, at least one) and A_lo <= A <= A_hi, "
         "then h(A) <= max(h(A_lo), h(A_hi)): a maximum of affine functions is convex.",
     "envelope_chords":
-        "Let 0 = x_0 < x_1 < ... < x_H = 1 and v_k >= L_j + x_k S_j for every k and j. For x_k <= A <= x_{k+1} and "
-        "every j: L_j + A S_j <= v_k + (A - x_k) sigma for any sigma >= (v_{k+1} - v_k) / (x_{k+1} - x_k).",
+        "Let x_k < x_{k+1} be consecutive breakpoints with v_k >= L_j + x_k S_j and v_{k+1} >= L_j + x_{k+1} S_j "
+        "for every j. For x_k <= A <= x_{k+1} and every j: L_j + A S_j <= v_k + (A - x_k) sigma for any "
+        "sigma >= (v_{k+1} - v_k) / (x_{k+1} - x_k). (The kernel's breakpoints are 0, the certificate's "
+        "increasing points in (0, 1), then 1; for A in [0, 1] the pair around A is such a pair.)",
     "meandiff_bilinear":
         "For reals a, A and lines with s_min <= S_j <= s_max and M >= max_j (L_j + a S_j): L_j + A S_j <= M + "
         "(A - a) s_max when A >= a, and <= M + (A - a) s_min when A < a.",
