@@ -68,8 +68,13 @@ def _cubic(cert: Certificate, model: Model, jobs: int, progress: Progress | None
     return count, cubic.RULES_USED
 
 
-def _subcubic(cert: Certificate, model: Model, jobs: int, progress: Progress | None) -> tuple[int, tuple]:
+def _subcubic(cert: Certificate, model: Model, jobs: int, progress: Progress | None,
+              max_memory: int) -> tuple[int, tuple]:
     config = subcubic.read_proof(cert.proof, model.config, str(cert.path))
+    need = subcubic.working_set(model.config, config)
+    if need > max_memory:
+        raise Unusable(f"{cert.path}: the sub-cubic check needs about {need // 2**20} MiB (estimate), more than "
+                       f"the memory budget of {max_memory // 2**20} MiB; raise --max-memory")
     count = subcubic.check_cases(Tables(model), config, progress=progress)
     return count, config.rules()
 

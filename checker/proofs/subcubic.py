@@ -110,6 +110,15 @@ class Config:
         return tuple(used)
 
 
+def working_set(config: ModelConfig, cfg: Config) -> int:
+    """An estimate of the check's peak bytes: a few dozen float64 arrays of d_vocab^2 max(d_model,
+    n_ctx) entries or of one entry per case, and the envelope's lines at each breakpoint."""
+    d = config.d_vocab
+    keys = d + (len(set(zip(cfg.m.tolist(), cfg.g.tolist()))) if cfg.nonmax == "column" else 0)
+    width = 2 + (0 if cfg.breakpoints is None else cfg.breakpoints.shape[1])
+    return 8 * (8 * d * d * max(config.d_model, config.n_ctx) + 40 * len(cfg.q) + 3 * keys * width * d)
+
+
 def factor_shapes(config: ModelConfig, factors: str) -> list[tuple[int, int]]:
     """The shapes of EQKE's factors: two = (E_q W_Q)(W_K^T W_E^T); four = E_q, W_Q, W_K^T, W_E^T."""
     d, dm, dh = config.d_vocab, config.d_model, config.d_head
