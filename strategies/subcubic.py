@@ -44,6 +44,15 @@ OURS = ("ours/envelope/rank_one", "ours/envelope+column/rank_one", "ours/envelop
         "ours/envelope/exact_EQKE", "ours/envelope+column/exact_EQKE", "ours/envelope+column_per_case/exact_EQKE")
 CONFIGURATIONS = REFERENCE + OURS
 DEFAULT_SEARCH = OURS  # without --config: the tightest of these
+GROUPS = ("sub-cubic", "attention-quadratic", "ours")
+
+
+def group(name: str) -> str:
+    """The paper's grouping: ``attention-quadratic`` for the recursive residual bounds (the paper's
+    "subcubic (attention-quadratic)"), ``sub-cubic`` for its other configurations, ``ours``."""
+    if name in OURS:
+        return "ours"
+    return "attention-quadratic" if name.endswith("_recursive") else "sub-cubic"
 
 _ERROR_CHOICES = {  # error handling: (EQKE factors, residual bounds)
     "svd": ("two", [("global_gram", 1)]),
