@@ -69,7 +69,7 @@ def _cubic(cert: Certificate, model: Model, jobs: int, progress: Progress | None
 
 
 def _subcubic(cert: Certificate, model: Model, jobs: int, progress: Progress | None,
-              max_memory: int) -> tuple[int, tuple]:
+              max_memory: int, max_inputs: int) -> tuple[int, tuple]:
     config = subcubic.read_proof(cert.proof, model.config, str(cert.path))
     need = subcubic.working_set(model.config, config)
     if need > max_memory:

@@ -26,7 +26,7 @@ from compact_proofs.checker.errors import Unusable
 from compact_proofs.checker.io.weights import ModelConfig
 
 FORMAT_NAME = "compact-proofs-certificate"
-FORMAT_VERSION = (1, 0)
+FORMAT_VERSION = (1, 1)  # 1.1: the subcubic proof
 MAX_BYTES = 32 * 2**20
 MAX_VALUES = 6 * 10**6  # five proof columns of at most MAX_CASES (10^6) entries, and the envelope
 MAX_CONTAINERS = 10**4  # arrays and objects: a certificate has a few dozen

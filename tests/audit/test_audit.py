@@ -15,7 +15,7 @@ import pytest
 from compact_proofs import checker
 from compact_proofs.checker.proofs import brute_force as brute_force_rule, cubic as cubic_rule
 from compact_proofs.audit import cli, differential, ground_truth, mutation, trust
-from compact_proofs.checker.io.certificate import read_certificate
+from compact_proofs.checker.io.certificate import FORMAT_VERSION, read_certificate
 from compact_proofs.checker.kernel import check
 from compact_proofs.checker.result import VERIFIED
 from compact_proofs.checker.rulebook import RULES
@@ -53,7 +53,7 @@ def test_trust_report_lists_rules_with_claims_and_lean_names(zoo, strategy):
         assert rule["lean_theorem"] == rule["name"]
         declared = re.search(rf"^\s*theorem\s+(\S+\.)?{rule['name']}\b", lean_text, re.MULTILINE) is not None
         assert rule["lean_found"] == declared
-    assert report["proof_rule"] == strategy and report["format_version"] == "1.0"
+    assert report["proof_rule"] == strategy and report["format_version"] == "{}.{}".format(*FORMAT_VERSION)
     assert report["kernel_version"] == checker.__version__ and report["model_digest"] == result.model_digest
     assert {a["name"] for a in report["assumptions"]} >= {"ieee_binary64_numpy", "flint_arb", "cpython_rounding"}
     assert report["problems"] == []

@@ -74,7 +74,7 @@ def edit(doc: dict, path: list, value) -> dict:
 
 ENVELOPE_VIOLATIONS = [
     (["version"], "2.0", "unsupported certificate version"),
-    (["version"], "1.1", "unsupported certificate version"),
+    (["version"], "1.2", "unsupported certificate version"),
     (["version"], 1.0, "MAJOR.MINOR"),
     (["format"], "something-else", "not a compact-proofs-certificate"),
     (["extra"], 1, "unknown fields"),

@@ -192,7 +192,7 @@ def test_gap_weights_slot_extremes_convex_logit_bound_convex_endpoint_hold_on_ev
     [A_lo, A_hi], and its largest wrong logit minus the max's is below the case bound (< 0)."""
     d, K = shape
     model = small_model(seed, d_vocab=d, n_ctx=K, d_model=4)
-    proof, covered, _ = strategy.prove(model, name)
+    proof, covered, _ = strategy.prove(model, config=name)
     cfg = rule.read_proof(proof, model.config, "test")
     tables = Tables(model)
     a_lo, a_hi = rule.attention_bounds(tables, cfg, rule.token_weights(tables, cfg))

@@ -35,7 +35,7 @@ def proved(search):
 def write(tmp_path: Path, search, proof: dict, covered: int, name: str = "cert.json") -> Path:
     model = search.model
     out = tmp_path / name
-    doc = certificate_envelope(model, WEIGHTS, out, Fraction(covered, model.config.d_vocab ** model.config.n_ctx),
+    doc = certificate_envelope(model, WEIGHTS, out, covered,
                                "subcubic", {}, proof)
     out.write_text(json.dumps(doc))
     return out

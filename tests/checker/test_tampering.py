@@ -80,7 +80,7 @@ def test_unknown_rule_and_bumped_version_are_unusable(folder, brute):
     doc["proof"]["rule"] = "trust_me"
     assert run(folder, doc, "rule.json") == 2
     doc = copy(brute)
-    doc["version"] = "1.1"
+    doc["version"] = "1.2"
     assert run(folder, doc, "version.json") == 2
     doc = copy(brute)
     doc["proof"]["extra_hint"] = 1

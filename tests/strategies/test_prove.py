@@ -18,18 +18,21 @@ def test_both_strategies_produce_verified_certificates_below_the_truth(tmp_path)
     weights = make_model(tmp_path, seed=11, d_vocab=6, n_ctx=3)
     truth = correct_count(small_model(11, d_vocab=6, n_ctx=3))
     bounds = {}
-    for strategy in ("brute_force", "cubic"):
+    for strategy in ("brute_force", "cubic", "subcubic"):
         out = tmp_path / f"{strategy}.json"
         assert main([str(weights), "--strategy", strategy, "-o", str(out)]) == 0
         result = check(out)
         assert result.verdict == "verified", result.reason
         bounds[strategy] = result.bound
         assert json.loads(out.read_text())["model"]["weights"] == weights.name  # relative path
-    assert bounds["cubic"] <= bounds["brute_force"] == Fraction(truth, 6**3)
+    assert bounds["subcubic"] <= bounds["brute_force"] and bounds["cubic"] <= bounds["brute_force"] == Fraction(truth, 6**3)
 
 
 def test_zoo_plan_covers_every_shipped_model():
     jobs = zoo_jobs(ROOT / "models", ROOT / "certificates")
-    assert sum(s == "cubic" for _, s, _ in jobs) == 40
-    assert sum(s == "brute_force" for _, s, _ in jobs) == 10
-    assert all(out.parent.name == strategy for _, strategy, out in jobs)
+    assert sum(s == "cubic" for _, s, _, _ in jobs) == 40
+    assert sum(s == "brute_force" for _, s, _, _ in jobs) == 10
+    assert sum(s == "subcubic" for _, s, _, _ in jobs) == 40 * 3
+    assert all(out.parent.name == strategy for _, strategy, out, config in jobs if config is None)
+    assert all(out.parent.parent.name == strategy and out.parent.name == config for _, strategy, out, config in jobs
+               if config is not None)

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from safetensors.numpy import load_file, save_file
 
+from compact_proofs.strategies.subcubic import GROUPS
 from compact_proofs.training.seeds import SEEDS
 from tests.checker.certs import make_model
 from tests.scripts import ROOT, assert_one_line_error, run
@@ -61,7 +62,8 @@ def test_zoo_certificates_are_byte_identical_across_runs_and_jobs(zoo):
     assert once.returncode == twice.returncode == 0, (once.stderr, twice.stderr)
     one, two = certificates(zoo / "one"), certificates(zoo / "two")
     assert sorted(one) == ["brute_force/k4-seed104.json", "brute_force/k4-seed50.json", "cubic/k4-seed104.json",
-                           "cubic/k4-seed50.json"]
+                           "cubic/k4-seed50.json"] + [f"subcubic/{g}/k4-seed{s}.json" for g in sorted(GROUPS)
+                                                      for s in (104, 50)]
     assert one == two
     for name, data in one.items():
         doc = json.loads(data)

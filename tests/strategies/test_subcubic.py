@@ -33,14 +33,16 @@ def test_every_configuration_gives_a_certificate_the_kernel_verifies(tmp_path: P
     model = search.model
     out = tmp_path / "cert.json"
     save_model(tmp_path / "m.safetensors", model.config, dict(model.tensors))
-    out.write_text(json.dumps(envelope(model, tmp_path / "m.safetensors", out, Fraction(covered, 8**3),
+    out.write_text(json.dumps(envelope(model, tmp_path / "m.safetensors", out, covered,
                                        "subcubic", stats, proof)))
     result = check(out)
     assert result.verdict == "verified", (name, result.reason)
     assert result.bound == Fraction(covered, 8**3) and stats["config"] == name
 
 
-def test_prove_without_a_configuration_takes_the_best_of_ours(search):
-    best = subcubic.prove(search.model)
-    covered = {name: search.prove(name)[1] for name in subcubic.DEFAULT_SEARCH}
-    assert best[1] == max(covered.values()) and best[2]["config"] in subcubic.DEFAULT_SEARCH
+@pytest.mark.parametrize("choice", [None] + list(subcubic.GROUPS))
+def test_prove_takes_the_best_configuration_of_a_group(search, choice):
+    proof, covered, parameters = subcubic.prove(search.model, config=choice)
+    group = choice or "ours"
+    best = max(search.prove(name)[1] for name in subcubic.CONFIGURATIONS if subcubic.group(name) == group)
+    assert covered == best and parameters["group"] == group == subcubic.group(parameters["config"])
