@@ -221,7 +221,7 @@ class Search:
         for mm, cc in set(zip(self.m[self.c > 0].tolist(), self.c[self.c > 0].tolist())):
             rows = np.nonzero((self.m == mm) & (self.c == cc) & (gap > 0))[0]
             if rows.size:
-                best = max(set(gap[rows].tolist()), key=lambda g: np.count_nonzero(gap[rows] <= g) * (mm - g + 1) ** cc)
+                best = max(set(gap[rows].tolist()), key=lambda g: int(np.count_nonzero(gap[rows] <= g)) * (mm - g + 1) ** cc)
                 shared[rows[gap[rows] <= best]] = best
         shared[self.c == 0] = gap[self.c == 0]
         return shared
