@@ -195,7 +195,7 @@ def test_transformer_lens_files_prove_and_verify_under_one_digest(installed, out
     (outside / "tiny.pt.config.json").write_text(json.dumps({**config, "positional_embedding_type": "shortformer"}))
     refused = installed.run("compact-proofs", "prove", "tiny.pt", "-o", "refused.json", cwd=outside, expect=2)
     assert refused.stderr.strip().splitlines() == [
-        f"compact-proofs prove: tiny.pt.config.json: unsupported TransformerLens config: "
+        "compact-proofs prove: tiny.pt.config.json: unsupported TransformerLens config: "
         "positional_embedding_type='shortformer' (need 'standard')"]
 
 

@@ -47,6 +47,7 @@ from compact_proofs.checker import cost
 from compact_proofs.checker.arith import (Interval, count_above, down, lower_product, lowest, minimum, select,
                                           sort_last)
 from compact_proofs.checker.io.certificate import binary64, fields
+from compact_proofs.checker.proofs import reject_cases
 from compact_proofs.checker.errors import Rejected, Unusable
 from compact_proofs.checker.tables import Tables
 from compact_proofs.checker.io.weights import ModelConfig
@@ -113,12 +114,7 @@ def read_cases(proof: dict, config: ModelConfig, where: str) -> Cases:
          "key set holds a token k >= m"),
         ((c == 0) & keys.any(axis=1), "a case with c = 0 has no non-max tokens; keys must be '0'"),
     ]
-    for bad, why in problems:
-        if bad.any():
-            r = int(np.argmax(bad))
-            raise Rejected(f"{where}: case #{r} (q={q[r]}, m={m[r]}, c={c[r]}): {why}")
-    if len(set(zip(q.tolist(), m.tolist(), c.tolist()))) != len(q):
-        raise Rejected(f"{where}: a case (q, m, c) is listed twice")
+    reject_cases(where, problems, lambda r: f"q={q[r]}, m={m[r]}, c={c[r]}", q, m, c)
     return Cases(q, m, c, margin, keys[:, :V])
 
 

@@ -52,6 +52,7 @@ from compact_proofs.checker.arith import (Interval, count_above, down, float_abo
                                           lowest, maximum, select, up, workprec)
 from compact_proofs.checker.errors import Rejected, Unusable
 from compact_proofs.checker.io.certificate import binary64, fields
+from compact_proofs.checker.proofs import reject_cases
 from compact_proofs.checker.io.weights import ModelConfig
 from compact_proofs.checker.rules import attention, envelope, spread
 from compact_proofs.checker.rules.peel import peel
@@ -93,8 +94,8 @@ class Config:
     direct: str
     nonmax: str
     attention: str
-    breakpoints: np.ndarray | None  # [m, MAX] interior breakpoints padded with +inf
-    average: np.ndarray | None  # [m, c] in [0, 1]
+    breakpoints: np.ndarray  # [m, width] interior breakpoints padded with +inf (envelope)
+    average: np.ndarray  # [m, c] in [0, 1] (mean+diff; zeros for drop_average)
     q: np.ndarray
     m: np.ndarray
     c: np.ndarray
@@ -115,7 +116,7 @@ def working_set(config: ModelConfig, cfg: Config) -> int:
     n_ctx) entries or of one entry per case, and the envelope's lines at each breakpoint."""
     d = config.d_vocab
     keys = d + (len(set(zip(cfg.m.tolist(), cfg.g.tolist()))) if cfg.nonmax == "column" else 0)
-    width = 2 + (0 if cfg.breakpoints is None else cfg.breakpoints.shape[1])
+    width = 2 + cfg.breakpoints.shape[1]
     return 8 * (8 * d * d * max(config.d_model, config.n_ctx) + 40 * len(cfg.q) + 3 * keys * width * d)
 
 
@@ -168,7 +169,7 @@ def read_proof(proof: dict, config: ModelConfig, where: str) -> Config:
     att = proof["attention"]
     if not isinstance(att, dict) or att.get("bound") not in ATTENTION:
         raise Unusable(f"{where}: proof.attention.bound must be one of {list(ATTENTION)}")
-    breakpoints = average = None
+    breakpoints, average = np.full((d, 1), np.inf), np.zeros((d, n + 1))
     if att["bound"] == "envelope":
         fields(att, {"bound", "breakpoints"}, where, "proof.attention")
         breakpoints = _breakpoints(att["breakpoints"], d, f"{where}: proof.attention.breakpoints")
@@ -179,7 +180,6 @@ def read_proof(proof: dict, config: ModelConfig, where: str) -> Config:
             raise Unusable(f"{where}: proof.attention.average entries must lie in [0, 1]")
     else:
         fields(att, {"bound"}, where, "proof.attention")
-        average = np.zeros((d, n + 1))
     q, m, c, g = _cases(proof["cases"], d, n, where)
     return Config(score["factors"], peels, residual, mean, direct["bound"], proof["nonmax"], att["bound"],
                   breakpoints, average, q, m, c, g)
@@ -237,12 +237,7 @@ def _cases(raw: object, d: int, n: int, where: str) -> tuple[np.ndarray, ...]:
         (~(c <= np.where(q == m, n, n - 1)), "c out of range (a query below m needs one m elsewhere)"),
         (~np.where(c == 0, g == 0, (1 <= g) & (g <= m)), "need 1 <= g <= m (g = 0 exactly when c = 0)"),
     ]
-    for bad, why in problems:
-        if bad.any():
-            r = int(np.argmax(bad))
-            raise Rejected(f"{where}: case #{r} (q={q[r]}, m={m[r]}, c={c[r]}, g={g[r]}): {why}")
-    if len(set(zip(q.tolist(), m.tolist(), c.tolist()))) != len(q):
-        raise Rejected(f"{where}: a case (q, m, c) is listed twice")
+    reject_cases(where, problems, lambda r: f"q={q[r]}, m={m[r]}, c={c[r]}, g={g[r]}", q, m, c)
     return q, m, c, g
 
 
@@ -307,13 +302,13 @@ def direct_bounds(tables: Tables, cfg: Config) -> tuple[Interval, np.ndarray]:
         if cfg.direct == "global_exact":
             gamma = np.full(d, highest(gamma, None))
         return ubar, np.repeat(gamma[:, None], d, axis=1)
-    r = r.interval()
-    top = highest(r.hi, 1)
-    at = np.argmax(r.hi, axis=1)
-    cost.reduction(r.hi.size, d)
-    second = highest(select(np.arange(d)[None, :] == at[:, None], -np.inf, r.hi), 1)
+    rows = r.interval()
+    top = highest(rows.hi, 1)
+    at = np.argmax(rows.hi, axis=1)
+    cost.reduction(rows.hi.size, d)
+    second = highest(select(np.arange(d)[None, :] == at[:, None], -np.inf, rows.hi), 1)
     others = select(np.arange(d)[None, :] == at[:, None], second[:, None], top[:, None])  # [q, m]
-    return ubar, up(others - r.lo)
+    return ubar, up(others - rows.lo)
 
 
 @dataclass(frozen=True)
@@ -450,11 +445,9 @@ def logit_bounds(tables: Tables, cfg: Config, a_lo: np.ndarray, a_hi: np.ndarray
         M, s_min, s_max = envelope.meandiff(average, lines.take(groups[:, 0]).L, lines.take(groups[:, 0]).S)
         bound = {which: envelope.meandiff_at(M[inverse], s_min[inverse], s_max[inverse], average[inverse], A)
                  for which, A in (("lo", a_lo), ("hi", a_hi))}
-    worst = None
-    for which, A in (("lo", a_lo), ("hi", a_hi)):
-        h = up(up(bound[which] + envelope.upper_product(down(1 - A), up(1 - A), w)) + direct[q, m])
-        worst = h if worst is None else maximum(worst, h)
-    return worst
+    at_ends = [up(up(bound[which] + envelope.upper_product(down(1 - A), up(1 - A), w)) + direct[q, m])
+               for which, A in (("lo", a_lo), ("hi", a_hi))]
+    return maximum(*at_ends)
 
 
 def case_bounds(tables: Tables, cfg: Config, progress: Callable[[int, int], None] | None = None) -> np.ndarray:

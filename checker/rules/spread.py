@@ -31,15 +31,15 @@ def mean_row(M: Dyadic) -> Dyadic:
     return Dyadic.from_floats(values.mean(axis=0, keepdims=True))
 
 
-def maxdiff(L: Dyadic, spreads: Dyadic, centre: Dyadic | None = None,
-            centre_spread: Dyadic | None = None) -> Dyadic:
-    """Rule ``row_spread_maxdiff``: for R with spread(R[k]) <= ``spreads[k]`` for every row k, and a
-    row vector a (``centre``, 0 if None) with spread(a R) <= ``centre_spread``:
-    spread((L R)[q]) <= centre_spread + sum_k |L[q, k] - a_k| spreads[k], returned exactly."""
+def maxdiff(L: Dyadic, spreads: Dyadic, centre: tuple[Dyadic, Dyadic] | None = None) -> Dyadic:
+    """Rule ``row_spread_maxdiff``: for R with spread(R[k]) <= ``spreads[k]`` for every row k, and
+    ``centre`` = (a, sigma), a row vector a with spread(a R) <= sigma (none: a = 0, sigma = 0):
+    spread((L R)[q]) <= sigma + sum_k |L[q, k] - a_k| spreads[k], returned exactly."""
     if centre is None:
         return L.abs() @ spreads
-    centred = L - Dyadic.ones(L.ints.nrows(), 1) @ centre
-    return centred.abs() @ spreads + Dyadic.ones(L.ints.nrows(), 1) @ centre_spread
+    a, sigma = centre
+    ones = Dyadic.ones(L.ints.nrows(), 1)
+    return (L - ones @ a).abs() @ spreads + ones @ sigma
 
 
 def split_maxdiff(factors: list[Dyadic], split: int, centred: bool) -> Dyadic:
@@ -49,7 +49,7 @@ def split_maxdiff(factors: list[Dyadic], split: int, centred: bool) -> Dyadic:
     if not centred:
         return maxdiff(L, R.row_spreads())
     a = mean_row(L)
-    return maxdiff(L, R.row_spreads(), a, (a @ R).row_spreads())
+    return maxdiff(L, R.row_spreads(), (a, (a @ R).row_spreads()))
 
 
 def recursive(factors: list[Dyadic], centred_levels: int) -> Dyadic:
@@ -61,7 +61,7 @@ def recursive(factors: list[Dyadic], centred_levels: int) -> Dyadic:
     for i in range(len(factors) - 2, -1, -1):
         if i < centred_levels:
             a = mean_row(factors[i])
-            bound = maxdiff(factors[i], bound, a, product([a] + factors[i + 1:]).row_spreads())
+            bound = maxdiff(factors[i], bound, (a, product([a] + factors[i + 1:]).row_spreads()))
         else:
             bound = maxdiff(factors[i], bound)
     return bound
