@@ -28,6 +28,7 @@ COMMANDS = {
     "audit": ("compact_proofs.audit.cli", "audit the checker on one certificate (trust, ground truth, mutants)"),
     "report": ("compact_proofs.audit.report", "the README's results table: verified cubic bounds vs accuracy"),
     "schema": ("compact_proofs.schema", "print a published JSON Schema (certificate, reports)"),
+    "sweep": ("compact_proofs.strategies.sweep", "every strategy on every model: prove, verify, one results file"),
 }
 
 EPILOG = """\

@@ -11,7 +11,7 @@ of the threshold is reported as undecided rather than guessed.
 What is compared:
 
 - brute-force certificates: the kernel's own per-input verdict (``brute_force_verdicts``: the
-  same float path and margin test as ``checker.brute_force.count_correct_for_query``, for chosen
+  same float path and margin test as ``checker.brute_force.count_grids``, for chosen
   inputs) on a seeded sample, half uniform and half the inputs nearest a tie (by a float64 pass
   over a larger seeded pool). Kernel "proved" with mpmath "wrong" is a disagreement.
 - cubic certificates: listed cases (q, m, c, S, mu), sampled with a seed, each on concrete inputs
@@ -152,24 +152,23 @@ def _case_bounds(tables: Tables, bounds, q: np.ndarray, m: np.ndarray, c: int, m
 
 def brute_force_verdicts(tables: Tables, inputs: np.ndarray, chunk: int = 1 << 15) -> np.ndarray:
     """The kernel's brute-force verdict for each row of ``inputs`` (shape [N, K], last column the
-    query): the float path and test of ``checker.brute_force.count_correct_for_query``, in the same
+    query): the float path and test of ``checker.brute_force.count_grids``, in the same
     order of operations, for just these inputs."""
     inputs = np.asarray(inputs, dtype=np.int64)
     K = tables.n_ctx
     proved = np.zeros(len(inputs), dtype=bool)
+    ft = brute_force.forward_tables(tables, "audit")
     for q in np.unique(inputs[:, -1]).tolist():
-        qt = brute_force.query_tables(tables, q)
+        lo, theta = ft.lo[q], ft.theta[q]  # [i, j, t], [i, t]
         all_rows = np.nonzero(inputs[:, -1] == q)[0]
         for start in range(0, len(all_rows), chunk):
             rows = all_rows[start:start + chunk]
             t = inputs[rows]
-            total = qt.lo[0, t[:, 0]]
-            threshold = np.full(len(rows), qt.theta[K - 1, q])
+            total = np.repeat(lo[K - 1][:, q][None, :], len(rows), axis=0)  # the query's term first
+            threshold = np.full(len(rows), theta[K - 1, q])
             for i in range(K - 1):
-                if i:
-                    total = total + qt.lo[i, t[:, i]]
-                threshold = np.nextafter(threshold + qt.theta[i, t[:, i]], np.inf)
-            total = total + qt.lo[K - 1, q]
+                total = total + lo[i][:, t[:, i]].T
+                threshold = np.nextafter(threshold + theta[i, t[:, i]], np.inf)
             top = t.max(axis=1)
             x = np.take_along_axis(total, top[:, None], axis=-1)[:, 0]
             np.put_along_axis(total, top[:, None], -np.inf, axis=-1)
@@ -179,15 +178,17 @@ def brute_force_verdicts(tables: Tables, inputs: np.ndarray, chunk: int = 1 << 1
 
 def helper_consistency(tables: Tables, queries: list[int]) -> list[dict]:
     """For each query q: the number of inputs ``brute_force_verdicts`` proves, over every input
-    ending in q, against the kernel's own ``count_correct_for_query``. Equal counts tie the
+    ending in q, against the kernel's own ``count_blocks``. Equal counts tie the
     per-input helper to the kernel's counting loop."""
     V, K = tables.config.d_vocab, tables.n_ctx
+    ft = brute_force.forward_tables(tables, "audit")
     out = []
     for q in queries:
         heads = np.indices((V,) * (K - 1)).reshape(K - 1, -1).T
         inputs = np.concatenate([heads, np.full((len(heads), 1), q)], axis=1)
         helper = int(brute_force_verdicts(tables, inputs).sum())
-        kernel = int(brute_force.count_correct_for_query(brute_force.query_tables(tables, q)))
+        head, _ = brute_force.layout(K, V)
+        kernel = brute_force.count_blocks(ft, (q * V ** head, (q + 1) * V ** head)).count
         out.append({"q": q, "helper": helper, "kernel": kernel, "equal": helper == kernel})
     return out
 

@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 
 from compact_proofs import checker
-from compact_proofs.checker import arith
-from compact_proofs.checker.proofs import brute_force, cubic, subcubic
+from compact_proofs.checker import arith, shards
+from compact_proofs.checker.proofs import brute_force, cubic, hybrid, subcubic
 from compact_proofs.checker.io.certificate import FORMAT_NAME, FORMAT_VERSION
 from compact_proofs.verify.cli import environment
 from compact_proofs.checker.errors import CheckError
@@ -32,7 +32,7 @@ from compact_proofs.checker.rulebook import RULES
 
 LEAN_DIR = Path(checker.__file__).resolve().parent.parent / "lean"
 RULES_BY_PROOF = {"brute_force": brute_force.RULES_USED, "cubic": cubic.RULES_USED,
-                  "subcubic": subcubic.RULES_USED_BY_ANY}
+                  "subcubic": subcubic.RULES_USED_BY_ANY, "hybrid": hybrid.RULES_USED}
 _DECLARATION = re.compile(r"^[ \t]*(?:@\[[^\]]*\][ \t]*)?(?:(?:private|protected|nonrec)[ \t]+)*"
                           r"(?:theorem|lemma)[ \t]+([^\s:({\[⦃]+)", re.MULTILINE)
 
@@ -64,6 +64,17 @@ def assumptions(env: dict, self_test_ok: bool) -> list[dict]:
          "checked_by": "partly, by the self-test's float(Fraction(1, 3)) probe",
          "status": "self-test passed on this machine" if self_test_ok else "SELF-TEST FAILED on this machine",
          "versions": {"python": env.get("python")}},
+        {"name": "shard_workers",
+         "statement": "enumerating proofs (brute_force, hybrid) run in shards; with verify --jobs N > 1 the "
+                      "shards are computed by the kernel's own code in forked processes, with verify --dask on "
+                      "Dask workers. The coordinating kernel proves that the shards tile the enumeration once "
+                      "(shard_merge) and refuses a shard for another model, rule or kernel source, but it "
+                      "trusts the workers to have run the kernel code they report unchanged and the executor "
+                      "(multiprocessing, Dask) to return their results unaltered",
+         "checked_by": "shard_merge (coverage, model digest, rule, kernel source digest); not the workers' "
+                       "execution: with --jobs 1 and no --dask everything runs in the verifying process",
+         "status": "trusted when shards run elsewhere",
+         "versions": {"kernel_source": shards.KERNEL_DIGEST}},
         {"name": "weight_decoding",
          "statement": "the weight file's bytes are decoded as written (safetensors / the allow-listed "
                       "unpickler); the digest is taken over the decoded tensors, so a certificate names "

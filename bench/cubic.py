@@ -1,45 +1,71 @@
-"""Benchmark: time to prove (strategy) and to verify (kernel) cubic certificates, per model,
-against the paper's reported 38-40 s per K=4 model (float32, unchecked).
+"""Benchmark: proving (strategy) and checking (kernel) cubic certificates, for every shipped
+model of each K, against a float64 estimate of the same model's accuracy from 10^6 seeded
+samples (``training.accuracy.sampled_accuracy``, how the K >= 5 cards were first made): the
+price of a checked bound against an unchecked estimate. The paper reports ~39 s per K=4
+model for its (float32, unchecked) cubic proof.
 
-  python bench/cubic.py [--k 4] [--models models]
+  python -m bench.cubic [--quick]
+
+Each figure is the median over the first ``MODELS_PER_K`` models of K (``--quick``: two), one
+run each, in a fresh interpreter (``bench.common``).
 """
 
 from __future__ import annotations
 
-import argparse
-import statistics
+import sys
 import tempfile
-import time
 from pathlib import Path
 
-from compact_proofs.checker.kernel import check
-from compact_proofs.strategies.prove import prove_one
+from bench import common
 
-PAPER_SECONDS_K4 = 39.0
+KS = (4, 5, 6, 10, 20)
+MODELS_PER_K = 5  # the first models of each K (sorted by file name); --quick: 2
+PAPER_PROVE_SECONDS_K4 = 39.0
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--k", type=int, default=4)
-    parser.add_argument("--models", type=Path, default=Path("models"))
-    args = parser.parse_args()
-    prove_s, verify_s = [], []
+def prove(weights: str, out: str) -> dict:
+    from compact_proofs.strategies.prove import prove_one
+    row = prove_one(Path(weights), "cubic", Path(out))
+    return {"claimed": row["claimed"], "cases": row["cases"]}
+
+
+def verify(certificate: str) -> dict:
+    from compact_proofs.checker.kernel import check
+    result = check(certificate)
+    return {"verdict": result.verdict, "bound": float(result.bound or 0), "operations": result.operations}
+
+
+def sampled(weights: str) -> dict:
+    from compact_proofs.checker.io.weights import load_model
+    from compact_proofs.training.accuracy import sampled_accuracy
+    return {"accuracy": sampled_accuracy(load_model(Path(weights)).tensors)["accuracy"]}
+
+
+def measure(quick: bool = False) -> dict:
+    figures = []
     with tempfile.TemporaryDirectory() as tmp:
-        for weights in sorted((args.models / f"k{args.k}").glob("*.safetensors")):
-            out = Path(tmp) / f"{weights.stem}.json"
-            start = time.perf_counter()
-            prove_one(weights.resolve(), "cubic", out)
-            prove_s.append(time.perf_counter() - start)
-            result = check(out)
-            verify_s.append(result.seconds)
-            print(f"{weights.name:24s} prove {prove_s[-1]:6.2f} s  verify {verify_s[-1]:6.2f} s  "
-                  f"bound {float(result.bound or 0):.4f}  {result.verdict}  ops {result.operations:.3g}")
-    print(f"K={args.k}: prove mean {statistics.mean(prove_s):.2f} s, verify mean {statistics.mean(verify_s):.2f} s "
-          f"over {len(prove_s)} models")
-    if args.k == 4:
-        print(f"paper's cubic proof: ~{PAPER_SECONDS_K4:.0f} s per K=4 model; ratio prove/paper "
-              f"{statistics.mean(prove_s) / PAPER_SECONDS_K4:.3f}")
+        for k in KS:
+            models = sorted((common.ROOT / "models" / f"k{k}").glob("*.safetensors"))[: 2 if quick else MODELS_PER_K]
+            if not models:
+                continue
+            proved, checked, estimated = [], [], []
+            for weights in models:
+                out = str(Path(tmp) / f"k{k}-{weights.stem}.json")
+                proved += common.runs("bench.cubic:prove", 1, weights=str(weights), out=out)
+                checked += common.runs("bench.cubic:verify", 1, certificate=out)
+                estimated += common.runs("bench.cubic:sampled", 1, weights=str(weights))
+            bounds = [r["result"]["bound"] for r in checked]
+            figures.append(common.figure(f"cubic prove K={k} ({len(models)} models)", proved,
+                                         "10^6-sample float64 estimate", estimated,
+                                         paper_prove_seconds=PAPER_PROVE_SECONDS_K4 if k == 4 else None))
+            figures.append(common.figure(f"cubic verify K={k} ({len(models)} models)", checked,
+                                         "10^6-sample float64 estimate", estimated, mean_bound=sum(bounds) / len(bounds)))
+    return {"benchmark": "cubic", "machine": common.machine(), "figures": figures}
+
+
+def main(argv: list[str] | None = None) -> int:
+    return common.main_for("cubic", measure, argv)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

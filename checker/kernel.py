@@ -15,8 +15,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Callable
 
-from compact_proofs.checker import arith, cost
-from compact_proofs.checker.proofs import brute_force, cubic, subcubic
+from compact_proofs.checker import arith, cost, shards
+from compact_proofs.checker.proofs import brute_force, cubic, hybrid, subcubic
 from compact_proofs.checker.io.certificate import Certificate, fields, read_certificate
 from compact_proofs.checker.errors import Rejected, Unusable
 from compact_proofs.checker.result import ERROR, REJECTED, VERIFIED, Result
@@ -47,9 +47,9 @@ class Fact:
         return Fraction(self.count, self.total)
 
 
-def _brute_force(cert: Certificate, model: Model, jobs: int, progress: Progress | None,
+def _brute_force(cert: Certificate, model: Model, executor: shards.Executor, progress: Progress | None,
                  max_memory: int, max_inputs: int) -> tuple[int, tuple]:
-    """The brute-force rule works in blocks of a fixed size (``brute_force.CHUNK_ELEMENTS``) per
+    """The brute-force rule works in grids of a fixed size (``brute_force.GRID_INPUTS``) per
     job; ``max_memory`` does not change it. More than ``max_inputs`` inputs are refused."""
     fields(cert.proof, {"rule"}, str(cert.path), "proof")
     V, K = model.config.d_vocab, model.config.n_ctx
@@ -57,18 +57,18 @@ def _brute_force(cert: Certificate, model: Model, jobs: int, progress: Progress 
         raise Unusable(f"{cert.path}: a brute-force check evaluates {V}^{K} = {V ** K:.3g} inputs, over the work "
                        f"limit of {max_inputs:.3g}; raise the limit to allow it (verify --max-inputs {V ** K}, "
                        f"Python: max_inputs={V ** K})")
-    count = brute_force.count_correct(Tables(model), jobs=jobs, progress=progress)
+    count = brute_force.count_correct(Tables(model), model.digest, executor=executor, progress=progress)
     return count, brute_force.RULES_USED
 
 
-def _cubic(cert: Certificate, model: Model, jobs: int, progress: Progress | None,
+def _cubic(cert: Certificate, model: Model, executor: shards.Executor, progress: Progress | None,
            max_memory: int, max_inputs: int) -> tuple[int, tuple]:
     cases = cubic.read_cases(cert.proof, model.config, str(cert.path))
     count = cubic.check_cases(Tables(model), cases, progress=progress, max_memory=max_memory)
     return count, cubic.RULES_USED
 
 
-def _subcubic(cert: Certificate, model: Model, jobs: int, progress: Progress | None,
+def _subcubic(cert: Certificate, model: Model, executor: shards.Executor, progress: Progress | None,
               max_memory: int, max_inputs: int) -> tuple[int, tuple]:
     config = subcubic.read_proof(cert.proof, model.config, str(cert.path))
     need = subcubic.working_set(model.config, config)
@@ -79,16 +79,28 @@ def _subcubic(cert: Certificate, model: Model, jobs: int, progress: Progress | N
     return count, config.rules()
 
 
-PROOF_RULES = {"brute_force": _brute_force, "cubic": _cubic, "subcubic": _subcubic}
+def _hybrid(cert: Certificate, model: Model, executor: shards.Executor, progress: Progress | None,
+            max_memory: int, max_inputs: int) -> tuple[int, tuple]:
+    """The cases are checked within ``max_memory``; a remainder of more than ``max_inputs``
+    inputs is refused once the cases are checked, before it is enumerated."""
+    cases = hybrid.read_proof(cert.proof, model.config, str(cert.path))
+    count = hybrid.count_correct(Tables(model), model.digest, cases, executor=executor, progress=progress,
+                                 max_memory=max_memory, max_inputs=max_inputs, where=str(cert.path))
+    return count, hybrid.RULES_USED
+
+
+PROOF_RULES = {"brute_force": _brute_force, "cubic": _cubic, "subcubic": _subcubic, "hybrid": _hybrid}
 
 
 def prove(cert: Certificate, model: Model, jobs: int = 1, progress: Progress | None = None,
-          max_memory: int = DEFAULT_MAX_MEMORY, max_inputs: int = MAX_INPUTS) -> Fact:
+          max_memory: int = DEFAULT_MAX_MEMORY, max_inputs: int = MAX_INPUTS,
+          executor: shards.Executor | None = None) -> Fact:
     """Run the certificate's proof rule on the model and return what it proves, within
     ``max_memory`` bytes (a rule whose check cannot fit raises ``Unusable`` before it starts).
     The budget changes how a rule works through its tables, never what it proves or its cost.
     A brute-force proof of more than ``max_inputs`` inputs is refused (``Unusable``) before any
-    work starts."""
+    work starts (a hybrid one whose remainder exceeds it, once its cases are checked). Enumerating
+    rules run their shards on ``executor`` (``checker.shards``; default ``jobs`` local processes)."""
     if model.digest != cert.digest:
         raise Unusable(f"{cert.path}: the weights {model.source} have digest {model.digest}, "
                        f"but the certificate is for {cert.digest}")
@@ -100,7 +112,7 @@ def prove(cert: Certificate, model: Model, jobs: int = 1, progress: Progress | N
                        f"(this kernel knows {', '.join(sorted(PROOF_RULES))})")
     arith.self_test()
     with cost.metered() as meter:
-        count, rules = rule(cert, model, jobs, progress, max_memory, max_inputs)
+        count, rules = rule(cert, model, executor or shards.processes(jobs), progress, max_memory, max_inputs)
     total = model.config.d_vocab ** model.config.n_ctx
     if not 0 <= count <= total:
         raise Rejected(f"{cert.path}: internal count {count} out of range")  # cannot happen; fail closed
@@ -109,9 +121,9 @@ def prove(cert: Certificate, model: Model, jobs: int = 1, progress: Progress | N
 
 def check(path: str | Path, weights: str | Path | None = None, jobs: int = 1,
           progress: Progress | None = None, max_memory: int = DEFAULT_MAX_MEMORY,
-          max_inputs: int = MAX_INPUTS) -> Result:
+          max_inputs: int = MAX_INPUTS, executor: shards.Executor | None = None) -> Result:
     """Check one certificate file. Never raises for bad input: the verdict says what happened.
-    ``max_memory`` and ``max_inputs`` are the limits of ``prove``."""
+    ``max_memory`` and ``max_inputs`` are the limits of ``prove``; ``executor`` runs its shards."""
     start = time.perf_counter()
     result = Result(path=str(path), verdict=ERROR)
     try:
@@ -119,7 +131,8 @@ def check(path: str | Path, weights: str | Path | None = None, jobs: int = 1,
         result.claimed, result.model_digest, result.strategy = cert.claimed, cert.digest, cert.strategy
         result.total = cert.config.d_vocab ** cert.config.n_ctx
         model = load_model(weights if weights is not None else cert.weights)
-        fact = prove(cert, model, jobs=jobs, progress=progress, max_memory=max_memory, max_inputs=max_inputs)
+        fact = prove(cert, model, jobs=jobs, progress=progress, max_memory=max_memory, max_inputs=max_inputs,
+                     executor=executor)
         result.rules, result.cost = list(fact.rules), fact.cost
         if fact.bound < cert.claimed:
             raise Rejected(f"proved {fact.count}/{fact.total} inputs correct, fewer than the claimed "

@@ -51,6 +51,23 @@ RULES: dict[str, str] = {
     "count_disjoint":
         "If cases are pairwise disjoint sets of inputs and every input of case c is correct, the "
         "number of correct inputs is at least the sum of the case sizes.",
+    "shard_merge":
+        "Number the units of an enumeration 0 .. U-1, each unit a set of inputs, distinct units "
+        "disjoint. If shards s carry ranges [a_s, b_s) of units which, sorted by a_s, tile [0, U) "
+        "(the first a_s is 0, each a_s is the previous b_s, the last b_s is U), and shard s certifies "
+        "c_s correct inputs among the inputs of its units, then at least sum_s c_s inputs of all "
+        "units are correct, in whatever order the shards are added.",
+    # The hybrid proof.
+    "hybrid_partition":
+        "For any set S, every word w satisfies exactly one of: all its letters are in S; or w = u x v "
+        "with every letter of u in S and x not in S, and that split is unique (x is the first letter "
+        "outside S). Applied to the non-max tokens of a class (q, m, c) in position order: the inputs "
+        "of the case (tokens in S) and, for l < c, those with the first l in S and the next in N \\ S "
+        "(N the tokens below m) partition the class.",
+    "hybrid_sound":
+        "If cases are pairwise disjoint sets of inputs, each without repetition and all correct, and "
+        "a list of inputs without repetition, disjoint from every case, has L entries certified "
+        "correct, then the number of correct inputs is at least the sum of the case sizes plus L.",
     # The cubic proof.
     "cubic_arrangement":
         "For reals d_i (i < n), any threshold tau and any set M of r indices: sum_{i in M} d_i >= "

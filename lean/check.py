@@ -47,6 +47,7 @@ ORDER = [
     "CubicCheck.lean",
     "BruteForce.lean",
     "Subcubic.lean",
+    "Scale.lean",
 ]
 
 TIMEOUT = 3600

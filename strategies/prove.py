@@ -23,14 +23,16 @@ from typing import Callable, Iterator
 from compact_proofs.checker.errors import CheckError, Unusable
 from compact_proofs.checker.io.weights import load_model
 from compact_proofs.checker.kernel import MAX_INPUTS
-from compact_proofs.strategies import brute_force, cubic, subcubic
+from compact_proofs.strategies import brute_force, cubic, hybrid, subcubic
 from compact_proofs.strategies.certificate import envelope, write
 from compact_proofs.training.seeds import SEEDS
 from compact_proofs.verify import progress
 from compact_proofs.verify.cli import parse_count, positive
 
-STRATEGIES = {"brute_force": brute_force.prove, "cubic": cubic.prove, "subcubic": subcubic.prove}
-ZOO_STRATEGIES = {"brute_force": (4,), "cubic": (4, 5, 10, 20), "subcubic": (4, 5, 10, 20)}  # which K each ships for
+STRATEGIES = {"brute_force": brute_force.prove, "cubic": cubic.prove, "subcubic": subcubic.prove,
+              "hybrid": hybrid.prove}
+ZOO_STRATEGIES = {"brute_force": (4,), "cubic": (4, 5, 6, 10, 20), "subcubic": (4, 5, 10, 20),
+                  "hybrid": (5,)}  # which K each ships for
 SHIPPED_SEEDS = SEEDS[:10]  # which seeds of each K ship certificates (models/k4 has all 151)
 SINGLE_THREAD_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 

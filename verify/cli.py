@@ -8,19 +8,21 @@ limit, weights missing or not matching the digest) or bad usage.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import re
 import sys
 from fractions import Fraction
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, Iterator
 
 from compact_proofs.checker import __version__
 from compact_proofs.checker.errors import CheckError
 from compact_proofs.checker.io.certificate import read_certificate
 from compact_proofs.checker.kernel import DEFAULT_MAX_MEMORY, MAX_INPUTS, check
 from compact_proofs.checker.result import BELOW_MIN_BOUND, VERIFIED, Result
+from compact_proofs.checker.shards import available_cpus
 from compact_proofs.verify import discover, progress
 from compact_proofs.verify.formats import FORMATS, Format, Report, Text, decimal_below, fraction_text
 
@@ -43,6 +45,8 @@ examples:
   verify --format json --min-bound 0.99 certificates/brute_force/k4-seed50.json
   verify --format junit --output verify.xml certificates/      (the table still streams to stdout)
   verify --changed --certificates certificates/ FILE...        (the pre-commit hook)
+  verify --dask local --jobs 2 certificates/brute_force/k5-seed50.json   (shards on a Dask LocalCluster)
+  verify certificates/slow/                                     (the slow gate: skipped under a folder given)
 """
 
 
@@ -130,8 +134,12 @@ def build_parser(prog: str = "verify") -> argparse.ArgumentParser:
                         help="also fail (exit 1, verdict below_min_bound) a proved bound below X, 0 < X <= 1 "
                              "(e.g. 0.99 or 99/100)")
     parser.add_argument("--weights", metavar="FILE", help="use these weights instead of each certificate's path")
-    parser.add_argument("--jobs", type=positive, default=os.cpu_count() or 1, metavar="N",
-                        help="worker processes for brute-force checks (default: all cores)")
+    parser.add_argument("--jobs", type=positive, default=available_cpus(), metavar="N",
+                        help="worker processes for enumerating checks (brute_force, hybrid); default: the CPUs "
+                             f"this process may use ({available_cpus()} here)")
+    parser.add_argument("--dask", metavar="ADDRESS",
+                        help="run the shards of enumerating checks on a Dask cluster: tcp://host:port of a "
+                             "scheduler, or 'local' for a LocalCluster of --jobs processes (needs the dask extra)")
     parser.add_argument("--max-memory", type=parse_size, default=DEFAULT_MAX_MEMORY, metavar="SIZE",
                         help=f"memory a check may use, e.g. 8G or 512M (default {DEFAULT_MAX_MEMORY // 2**30}G): a "
                              "cubic check works in chunks that fit, and one that cannot fit is refused before it "
@@ -189,6 +197,17 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             output.close()
 
 
+@contextlib.contextmanager
+def executor_for(args: argparse.Namespace) -> Iterator[Any]:
+    """None (the kernel's own processes) or, with --dask, an executor on that cluster."""
+    if not args.dask:
+        yield None
+        return
+    from compact_proofs.verify.distributed import connect
+    with connect(args.dask, args.jobs) as executor:
+        yield executor
+
+
 def check_all(args: argparse.Namespace, output: IO[str] | None) -> int:
     targets, skipped = discover.collect(args.paths, by_content_only=args.changed)
     if args.changed:
@@ -209,15 +228,17 @@ def check_all(args: argparse.Namespace, output: IO[str] | None) -> int:
     show_progress = progress.wanted()
     if shown is not None:
         write(sys.stdout, shown.head())
-    for path in targets:
-        if show_progress and (text := estimate(path, args.jobs)):
-            progress.note(text)
-        result = check(path, weights=args.weights, jobs=args.jobs, max_memory=args.max_memory,
-                       max_inputs=args.max_inputs, progress=progress.meter(str(path), show_progress))
-        apply_min_bound(result, args.min_bound)
-        report.results.append(result)
-        if shown is not None:
-            write(sys.stdout, shown.line(result))
+    with executor_for(args) as executor:
+        for path in targets:
+            if show_progress and (text := estimate(path, args.jobs)):
+                progress.note(text)
+            result = check(path, weights=args.weights, jobs=args.jobs, max_memory=args.max_memory,
+                           max_inputs=args.max_inputs, progress=progress.meter(str(path), show_progress),
+                           executor=executor)
+            apply_min_bound(result, args.min_bound)
+            report.results.append(result)
+            if shown is not None:
+                write(sys.stdout, shown.line(result))
     report.exit_code = max(r.exit_code for r in report.results)
     if shown is not None:
         write(sys.stdout, shown.tail(report))

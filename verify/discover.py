@@ -6,7 +6,9 @@ can only check more: any top-level ``format`` pair counts (duplicate keys includ
 encoding, NaN allowed; and a file that names the format but cannot be parsed (a merge conflict,
 a truncated write) or is too large to parse safely is checked too, so the strict reader fails it.
 Everything else is skipped with the reason, and verify lists the skipped files. Files named
-on the command line are always checked.
+on the command line are always checked. Below a directory given, folders named ``slow`` are
+skipped too (certificates that take minutes each): name such a folder to check it (the slow
+gate, ``verify certificates/slow``).
 """
 
 from __future__ import annotations
@@ -84,6 +86,9 @@ def natural_key(path: Path) -> list:
     return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in _DIGITS.split(path.as_posix())]
 
 
+SLOW = "slow"  # below a directory given, folders of this name are skipped (the slow gate names them)
+
+
 def walk(folder: Path) -> list[Path]:
     """Every file under ``folder`` (following no symbolic links to folders), in natural order."""
     found: list[Path] = []
@@ -109,6 +114,10 @@ def collect(paths: Iterable[str], by_content_only: bool = False) -> tuple[list[P
             targets.append(path)
             continue
         for file in candidates:
+            if path.is_dir() and SLOW in file.relative_to(path).parts[:-1]:
+                skipped.append(Skipped(str(file), f"under a folder named {SLOW}: minutes per certificate; "
+                                                  f"verify it by naming its folder"))
+                continue
             found = classify(file)
             if found.reason is None:
                 targets.append(file)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from compact_proofs.checker import cost
+from compact_proofs.checker import cost, shards
 from compact_proofs.checker.arith import Interval, down, lowest, sort_last
 from compact_proofs.checker.kernel import check
 from compact_proofs.checker.proofs import brute_force
@@ -44,11 +44,11 @@ def test_two_checks_count_the_same(tmp_path: Path):
     assert set(first.cost) == {"cubic"}
 
 
-def test_brute_force_count_is_independent_of_jobs():
+def test_brute_force_count_is_independent_of_jobs_and_shards():
     model = small_model(5, d_vocab=6, n_ctx=4)
     counts = []
-    for jobs in (1, 2):
+    for jobs, pieces in ((1, 1), (2, 5), (2, 36), (1, 13)):
         with cost.metered() as meter:
-            brute_force.count_correct(Tables(model), jobs=jobs)
+            brute_force.count_correct(Tables(model), model.digest, executor=shards.processes(jobs), pieces=pieces)
         counts.append(meter.counts)
-    assert counts[0] == counts[1] and counts[0]["float"] > 6**4
+    assert all(c == counts[0] for c in counts) and counts[0]["float"] > 6**4

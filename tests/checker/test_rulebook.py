@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from compact_proofs.checker.proofs import brute_force, cubic, subcubic
+from compact_proofs.checker.proofs import brute_force, cubic, hybrid, subcubic
 from compact_proofs.checker.rulebook import RULES
 
 TESTS = Path(__file__).parent
@@ -28,7 +28,8 @@ def test_every_rule_has_a_property_test_named_after_it():
 
 
 def test_proof_rules_cite_only_rulebook_rules_and_together_cite_all():
-    cited = set(brute_force.RULES_USED) | set(cubic.RULES_USED) | set(subcubic.RULES_USED_BY_ANY)
+    cited = (set(brute_force.RULES_USED) | set(cubic.RULES_USED) | set(subcubic.RULES_USED_BY_ANY)
+             | set(hybrid.RULES_USED))
     assert cited <= set(RULES)
     assert cited == set(RULES), f"rules no proof cites: {set(RULES) - cited}"
 

@@ -11,6 +11,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from compact_proofs.checker import shards
 from compact_proofs.checker.proofs import brute_force, cubic
 from compact_proofs.strategies.cubic import all_cases, bounds_for_every_k
 from compact_proofs.checker.tables import Dyadic, Tables
@@ -36,7 +37,7 @@ def test_margin_decomposition_tables_are_exact(a, b):
 def test_brute_force_count_equals_mpmath_truth(seed, shape, scale):
     V, K = shape
     model = small_model(seed, d_vocab=V, n_ctx=K, scale=scale)
-    assert brute_force.count_correct(Tables(model)) == correct_count(model)
+    assert brute_force.count_correct(Tables(model), model.digest) == correct_count(model)
 
 
 @SLOW
@@ -46,17 +47,17 @@ def test_brute_force_count_never_exceeds_truth_when_weights_underflow(seed, shap
     and the kernel proves fewer inputs, never more (see brute_force's docstring)."""
     V, K = shape
     model = small_model(seed, d_vocab=V, n_ctx=K, scale=2.5)
-    assert brute_force.count_correct(Tables(model)) <= correct_count(model)
+    assert brute_force.count_correct(Tables(model), model.digest) <= correct_count(model)
 
 
-def test_brute_force_count_independent_of_jobs_and_chunks(monkeypatch):
+def test_brute_force_count_independent_of_jobs_shards_and_grids(monkeypatch):
     model = small_model(7, d_vocab=8, n_ctx=4)
-    tables = Tables(model)
-    one = brute_force.count_correct(tables, jobs=1)
-    two = brute_force.count_correct(Tables(model), jobs=2)
-    monkeypatch.setattr(brute_force, "CHUNK_ELEMENTS", 64)
-    small_chunks = brute_force.count_correct(Tables(model), jobs=1)
-    assert one == two == small_chunks
+    one = brute_force.count_correct(Tables(model), model.digest)
+    two = brute_force.count_correct(Tables(model), model.digest, executor=shards.processes(2), pieces=7)
+    single = brute_force.count_correct(Tables(model), model.digest, pieces=1)
+    monkeypatch.setattr(brute_force, "GRID_INPUTS", 8)  # one free position per grid
+    small_grids = brute_force.count_correct(Tables(model), model.digest)
+    assert one == two == single == small_grids
 
 
 def proved_cases(model, margin_value: float = 0.0):
@@ -187,7 +188,7 @@ def test_brute_force_count_never_exceeds_truth_on_adversarial_ties():
     """A model whose logits tie exactly for many inputs: ties are wrong, and none is counted."""
     model = small_model(3, d_vocab=5, n_ctx=3, maxish=False, scale=0.0)  # all-zero weights: every logit ties
     assert correct_count(model) == 0
-    assert brute_force.count_correct(Tables(model)) == 0
+    assert brute_force.count_correct(Tables(model), model.digest) == 0
 
 
 def test_fl_sum_error_premise_guard_refuses_tables_that_could_overflow():
@@ -199,7 +200,7 @@ def test_fl_sum_error_premise_guard_refuses_tables_that_could_overflow():
     huge = np.full(tables.EVOU.lo.shape, 1e305)
     tables.__dict__["EVOU"] = Interval(huge, huge)
     with pytest.raises(Rejected, match="overflow"):
-        brute_force.query_tables(tables, 0)
+        brute_force.forward_tables(tables, "test")
 
 
 def test_cubic_output_split_second_minimum_refuses_nan():

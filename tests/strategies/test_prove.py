@@ -29,9 +29,13 @@ def test_both_strategies_produce_verified_certificates_below_the_truth(tmp_path)
 
 
 def test_zoo_plan_covers_every_shipped_model():
+    from compact_proofs.strategies.prove import SHIPPED_SEEDS
     jobs = zoo_jobs(ROOT / "models", ROOT / "certificates")
-    assert sum(s == "cubic" for _, s, _, _ in jobs) == 40
-    assert sum(s == "brute_force" for _, s, _, _ in jobs) == 10
+    shipped = {k: [s for s in SHIPPED_SEEDS if (ROOT / "models" / f"k{k}" / f"seed{s}.safetensors").is_file()]
+               for k in (4, 5, 6, 10, 20)}
+    assert sum(s == "cubic" for _, s, _, _ in jobs) == sum(len(v) for v in shipped.values()) == 42
+    assert sum(s == "brute_force" for _, s, _, _ in jobs) == len(shipped[4]) == 10
+    assert sum(s == "hybrid" for _, s, _, _ in jobs) == len(shipped[5]) == 10
     assert sum(s == "subcubic" for _, s, _, _ in jobs) == 40 * 3
     assert all(out.parent.name == strategy for _, strategy, out, config in jobs if config is None)
     assert all(out.parent.parent.name == strategy and out.parent.name == config for _, strategy, out, config in jobs

@@ -40,6 +40,18 @@ def test_the_first_10_seeds_of_every_k_have_cubic_and_subcubic_certificates_and_
                 assert (ROOT / "certificates/brute_force" / f"k{k}-seed{seed}.json").is_file()
 
 
+def test_k5_models_have_hybrid_and_brute_force_certificates_and_k6_models_hybrid_ones():
+    for model in sorted((ROOT / "models/k5").glob("seed*.safetensors")):
+        assert (ROOT / "certificates/hybrid" / f"k5-{model.stem}.json").is_file()
+        assert any((ROOT / "certificates" / where / f"k5-{model.stem}.json").is_file()
+                   for where in ("brute_force", "slow/brute_force"))
+    k6 = sorted((ROOT / "models/k6").glob("seed*.safetensors"))
+    assert k6
+    for model in k6:
+        assert (ROOT / "certificates/cubic" / f"k6-{model.stem}.json").is_file()
+        assert (ROOT / "certificates/slow/hybrid" / f"k6-{model.stem}.json").is_file()
+
+
 @pytest.mark.parametrize("cert", CERTIFICATES, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_certificate_follows_schema_and_binds_to_its_card(cert):
     doc = json.loads(cert.read_text())
