@@ -2,8 +2,8 @@
 
 A configuration names a strategy with fixed parameters, says which models it is feasible on,
 and proves: ``prove(model, jobs) -> (proof object, inputs claimed, statistics)``. A family joins
-with one call, ``register(*configurations)``, at the end of this module (the sub-cubic family:
-``register(*subcubic.CONFIGURATIONS)``). Names are unique; ``strategy`` is the name written into
+with one call, ``register(*configurations)``, at the end of this module (as the sub-cubic
+family's configurations do). Names are unique; ``strategy`` is the name written into
 the certificate (several configurations may share it), ``parameters`` go into the certificate
 and the sweep's results.
 """
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from compact_proofs.checker.io.weights import Model, ModelConfig
-from compact_proofs.strategies import brute_force, cubic, hybrid
+from compact_proofs.strategies import brute_force, cubic, hybrid, subcubic
 
 BRUTE_FORCE_INPUTS = 64**5  # brute force is feasible up to this many inputs (K=5: minutes on 2 cores)
 HYBRID_INPUTS = 64**6       # the hybrid enumerates ~2-7% of the inputs: K=6 in minutes, K=10 never
@@ -53,3 +53,5 @@ register(
     Configuration("hybrid", "hybrid", lambda model, jobs: hybrid.prove(model, jobs=jobs),
                   lambda config: inputs(config) <= HYBRID_INPUTS),
 )
+register(*(Configuration(name, "subcubic", lambda model, jobs, name=name: subcubic.prove(model, config=name),
+                         lambda config: True, {"group": subcubic.group(name)}) for name in subcubic.CONFIGURATIONS))

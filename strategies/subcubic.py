@@ -278,6 +278,17 @@ class Search:
         return proof, covered, {"config": name, "cases": len(rows), "search_seconds": round(time.perf_counter() - start, 3)}
 
 
+_LAST: list[Search] = []
+
+
+def search_for(model: Model) -> Search:
+    """The search of ``model``, kept for the next call on the same model (a sweep proves every
+    configuration of one model in turn)."""
+    if not _LAST or _LAST[0].model.digest != model.digest:
+        _LAST[:] = [Search(model)]
+    return _LAST[0]
+
+
 def prove(model: Model, progress: Callable[[int, int], None] | None = None,
           config: str | None = None) -> tuple[dict, int, dict]:
     """(proof object, inputs covered, parameters) of ``config``: a configuration name, or a group
@@ -286,7 +297,7 @@ def prove(model: Model, progress: Callable[[int, int], None] | None = None,
     names = [config] if config in CONFIGURATIONS else [n for n in CONFIGURATIONS if group(n) == (config or "ours")]
     if not names:
         raise ValueError(f"unknown sub-cubic configuration or group {config!r}")
-    search, best = Search(model), None
+    search, best = search_for(model), None
     for done, name in enumerate(names, 1):
         proof, covered, stats = search.prove(name)
         if best is None or covered > best[1]:

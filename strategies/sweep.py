@@ -33,6 +33,7 @@ from compact_proofs.checker.kernel import check
 from compact_proofs.checker.shards import available_cpus
 from compact_proofs.strategies.certificate import envelope, write
 from compact_proofs.strategies.registry import REGISTRY
+from compact_proofs.verify import progress
 from compact_proofs.verify.cli import environment
 
 Task = tuple[bytes, str, str]  # (weights file bytes, model label, configuration name)
@@ -98,25 +99,6 @@ def plan(models: list[Path], names: list[str]) -> tuple[list[Task], list[dict]]:
     return tasks, skipped
 
 
-def progress_bar(total: int):
-    """tqdm when installed (the train extra), else a one-line counter on stderr."""
-    try:
-        from tqdm import tqdm
-        return tqdm(total=total, unit="task", desc="sweep", file=sys.stderr)
-    except ImportError:
-        class Counter:
-            n = 0
-
-            def update(self, k: int = 1) -> None:
-                self.n += k
-                sys.stderr.write(f"\rsweep: {self.n}/{total} tasks")
-                sys.stderr.flush()
-
-            def close(self) -> None:
-                sys.stderr.write("\n")
-        return Counter()
-
-
 def execute(tasks: list[Task], jobs: int, dask: str | None):
     """Results of ``run_task`` for every task, as they finish."""
     if dask:
@@ -144,16 +126,14 @@ def sweep(models: list[Path], names: list[str], jobs: int, dask: str | None, out
     """Run the sweep; return the results document."""
     tasks, rows = plan(models, names)
     start = time.perf_counter()
-    bar = progress_bar(len(tasks))
-    try:
-        for outcome in execute(tasks, jobs, dask):
-            row = outcome["row"]
-            if outcome["certificate"] is not None:
-                row["certificate"] = str(save(out, Path(row["model"]), outcome["certificate"], row["configuration"]))
-            rows.append(row)
-            bar.update(1)
-    finally:
-        bar.close()
+    show = progress.meter("sweep", progress.wanted())  # a bar on a terminal only, never in logs or CI
+    for done, outcome in enumerate(execute(tasks, jobs, dask), 1):
+        row = outcome["row"]
+        if outcome["certificate"] is not None:
+            row["certificate"] = str(save(out, Path(row["model"]), outcome["certificate"], row["configuration"]))
+        rows.append(row)
+        if show:
+            show(done, len(tasks))
     order = {name: i for i, name in enumerate(names)}
     rows.sort(key=lambda r: (r.get("k", 0), r["model"], order[r["configuration"]]))
     return {"environment": environment(), "jobs": jobs, "dask": dask, "configurations": names,
