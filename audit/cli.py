@@ -32,13 +32,17 @@ REPORT_FORMAT = "compact-proofs-audit-report"
 REPORT_VERSION = "1.0"
 
 EPILOG = """\
-Defaults: 200 mutants for a cubic certificate (fewer when one check is slow, about 120 s of kernel
-time per job, at least one per mutation kind); 18 envelope-only mutants for a brute-force one
-(each brute-force check enumerates every input). Ground truth is exhaustive when d_vocab^K <=
-64^4 (K = 4), else a seeded sample of --ground-truth-samples inputs.
+Defaults: 200 mutants for a cubic or sub-cubic certificate (fewer when one check is slow, about
+120 s of kernel time per job, at least one per mutation kind); 18 envelope-only mutants for a
+brute-force one (each brute-force check enumerates every input). A verified sub-cubic mutant whose
+proof changed is cross-checked (coverage, the step check, mpmath on its hardest inputs); one that
+verifies with a higher bound is an alarm unless that cross-check passes (the certificate was then
+not maximal). Ground truth is exhaustive when d_vocab^K <= 64^5 (K <= 5), else a seeded sample of
+--ground-truth-samples inputs.
 
 examples:
   compact-proofs audit certificates/cubic/k4-seed50.json
+  compact-proofs audit --jobs 2 certificates/subcubic/ours/k4-seed50.json
   compact-proofs audit --json --mutants 50 --skip-ground-truth certificates/cubic/k10-seed50.json
 """
 
@@ -49,7 +53,8 @@ def build_parser(prog: str = "compact-proofs audit") -> argparse.ArgumentParser:
     parser.add_argument("certificate", metavar="CERT", type=Path, help="a certificate file")
     parser.add_argument("--json", action="store_true", help="machine-readable report on stdout")
     parser.add_argument("--mutants", type=int, metavar="N",
-                        help="mutants to check (default 200 cubic, fewer if checks are slow; 18 brute-force; 0 skips)")
+                        help="mutants to check (default 200 cubic or sub-cubic, fewer if checks are slow; 18 brute-force; "
+                             "0 skips)")
     parser.add_argument("--seed", type=int, default=0, metavar="S", help="seed of every random choice (default 0)")
     parser.add_argument("--skip-ground-truth", action="store_true", help="skip the ground-truth cross-check")
     parser.add_argument("--ground-truth-samples", type=int, default=ground_truth.DEFAULT_SAMPLES, metavar="N",
@@ -133,6 +138,15 @@ def run_audit(args: argparse.Namespace, show_progress: bool = False) -> dict:
                                     f"finds wrong")
                 if d["helper_mismatch"]:
                     failures.append("differential: the per-input kernel verdicts do not reproduce the kernel's count")
+                if d.get("bound_violations"):
+                    failures.append(f"differential: on {len(d['bound_violations'])} input(s) the largest wrong logit minus "
+                                    f"the max's exceeds the kernel's case bound (mpmath)")
+                if d.get("attention_violations"):
+                    failures.append(f"differential: on {len(d['attention_violations'])} input(s) the attention on the max "
+                                    f"slots lies outside the kernel's [A_lo, A_hi] (mpmath)")
+                if d.get("step_check", {}).get("violating_cases"):
+                    failures.append(f"differential: on {d['step_check']['violating_cases']} case(s) the kernel's case bound "
+                                    f"is below the exact maximum of its own lines (step check)")
                 if d["float_disagreement"] > differential.FLOAT_AGREEMENT:
                     failures.append("differential: the mpmath and float64 forward passes disagree")
     report["failures"] = failures

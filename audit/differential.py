@@ -21,21 +21,49 @@ What is compared:
   m, many copies), evaluated with the kernel's own case bound (``checker.cubic.case_lower_bounds``,
   margin 0); every probe the kernel proves is tested the same way. This is what catches a kernel
   whose case bound is wrong even where the certificate happens to be true.
+- sub-cubic certificates: listed cases (q, m, c, g), half the tightest (the largest case bound)
+  and half at random, each on concrete inputs (``GapChecker``): the one with the smallest float64
+  margin among candidates (every arrangement of the c non-max slots, or the two positional
+  extremes and random ones when there are more than 8; non-max tokens all at the top of their
+  range m - g, all 0, random near the top, random, a mix of 0 and the top), a random one, and
+  the inputs of least and most attention on the max slots (exact over the case up to float64: a
+  key's weight is a token factor times a slot factor). Then probes: random (q, m, c), each at
+  the smallest gap the kernel's case bound (``subcubic.case_bounds``) proves, with its hardest
+  input. Every input is compared three ways: kernel proved and mpmath wrong (a disagreement);
+  the largest wrong logit minus the max's above the kernel's case bound (the kernel claims it
+  for every input of every case, proved or not); the attention on the max slots outside the
+  kernel's [A_lo, A_hi] (``subcubic.attention_bounds``). The step check re-derives the last step
+  of every listed and screened case's bound from the kernel's own lines (``GapChecker.step_check``).
 
-Any input where the kernel says proved and mpmath says wrong fails the audit. A cross-check
-of the mpmath margins against ``training.accuracy``'s float64 margins guards the slow path itself.
+Any input where the kernel says proved and mpmath says wrong fails the audit, and so does any
+violated bound, attention interval or step check. A cross-check of the mpmath margins against
+``training.accuracy``'s float64 margins guards the slow path itself.
+
+What the sub-cubic comparisons can see: the attention extremes are sharp where the kernel's
+interval is: with the exact EQKE (``factors: exact``) both ends of [A_lo, A_hi] are attained by
+the two extreme inputs to about 1e-15, so an optimistic attention step shows at once; with a
+bounded score residual A_lo lies far below the true least attention (A_hi is still attained).
+The case bounds are looser: on the hardest inputs found for the shipped K = 4 and K = 20
+certificates, the true value sits from about half a unit of logit ("ours") to about three
+(the paper's configurations) below it, so comparing margins with mpmath catches a kernel
+whose claims are false on this model, not one optimistic by less than that slack; the step
+check has no such slack for the envelope and endpoint steps. Small models with soft attention
+(tests/audit) leave less room.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
+import itertools
+import math
 import time
 from typing import Callable
 
 import mpmath
 import numpy as np
 
-from compact_proofs.checker.proofs import brute_force, cubic
+from compact_proofs.checker.proofs import brute_force, cubic, subcubic
 from compact_proofs.checker.io.certificate import Certificate
 from compact_proofs.checker.tables import Tables
 from compact_proofs.checker.io.weights import Model
@@ -78,7 +106,8 @@ class ExactModel:
             self._kv[t, i] = ([mpmath.fdot(x, col) for col in self.K], [mpmath.fdot(x, col) for col in self.V])
         return self._kv[t, i]
 
-    def logits(self, tokens) -> list:
+    def forward(self, tokens) -> tuple[list, list]:
+        """(the last position's attention weights over the positions, its logits)."""
         tokens = [int(t) for t in tokens]
         p = len(tokens) - 1
         with mpmath.workdps(self.dps):
@@ -95,24 +124,45 @@ class ExactModel:
             attn = [w / total for w in weights]
             z = [mpmath.fdot(attn, [v[h] for _, v in kv]) for h in range(len(kv[0][1]))]
             out = [x + mpmath.fdot(z, col) for x, col in zip(x_q, self.O)]
-            return [mpmath.fdot(out, col) for col in self.U]
+            return attn, [mpmath.fdot(out, col) for col in self.U]
+
+    def logits(self, tokens) -> list:
+        return self.forward(tokens)[1]
 
     def margin(self, tokens) -> tuple[mpmath.mpf, mpmath.mpf]:
         """(logit of the max token minus the best other logit, the largest |logit|)."""
-        logits = self.logits(tokens)
+        return self._margin(tokens, self.logits(tokens))
+
+    def _margin(self, tokens, logits: list) -> tuple[mpmath.mpf, mpmath.mpf]:
         m = max(int(t) for t in tokens)
         with mpmath.workdps(self.dps):
             other = max(x for j, x in enumerate(logits) if j != m)
             return logits[m] - other, max(abs(x) for x in logits)
 
+    def margin_and_attention(self, tokens) -> tuple[mpmath.mpf, mpmath.mpf, mpmath.mpf]:
+        """(margin, largest |logit|, the attention on the slots holding the max token, the
+        query's slot among them when it holds the max)."""
+        attn, logits = self.forward(tokens)
+        margin, size = self._margin(tokens, logits)
+        m = max(int(t) for t in tokens)
+        with mpmath.workdps(self.dps):
+            return margin, size, mpmath.fsum(a for a, t in zip(attn, tokens) if int(t) == m)
+
+    def tolerance(self, size) -> mpmath.mpf:
+        """How far below the working precision a comparison is left undecided: (1 + size) 10^(10 - dps)."""
+        with mpmath.workdps(self.dps):
+            return (1 + size) * mpmath.mpf(10) ** (10 - self.dps)
+
     def verdict(self, tokens, mu: float = 0.0) -> tuple[str, float]:
         """('correct' | 'wrong' | 'undecided', margin as a float): correct iff margin > mu."""
         margin, size = self.margin(tokens)
+        return self.state(margin, size, mu), float(margin)
+
+    def state(self, margin, size, mu: float = 0.0) -> str:
+        """'correct' | 'wrong' | 'undecided' for an input of this margin (correct iff margin > mu)."""
         with mpmath.workdps(self.dps):
             gap = margin - mpmath.mpf(mu)
-            tolerance = (1 + size) * mpmath.mpf(10) ** (10 - self.dps)
-            state = "undecided" if abs(gap) <= tolerance else "correct" if gap > 0 else "wrong"
-        return state, float(margin)
+            return "undecided" if abs(gap) <= self.tolerance(size) else "correct" if gap > 0 else "wrong"
 
 
 # The kernel's case bound has had two call shapes: (tables, bounds, q, m, c, margin) -> [rows, V]
@@ -361,6 +411,260 @@ def _probes(rng: np.random.Generator, tables: Tables, circuits: Circuits, budget
     return probes, size
 
 
+# --- sub-cubic certificates ----------------------------------------------------------------------
+
+PROBE_CHUNK = 8192  # cases per call of the kernel's case bound when screening probes
+PLACEMENTS = 8  # slot arrangements tried per case (all of them when there are at most this many)
+PICKS = ("hardest", "random", "attention_low", "attention_high")
+
+
+def with_cases(cfg: subcubic.Config, q, m, c, g) -> subcubic.Config:
+    """The proof ``cfg`` (its choices and hints) with other cases (q, m, c, g)."""
+    return dataclasses.replace(cfg, **{k: np.asarray(v, dtype=np.int64) for k, v in zip("qmcg", (q, m, c, g))})
+
+
+def _float_attention(circuits: Circuits, tokens: np.ndarray) -> np.ndarray:
+    """The float64 attention of the last position on the slots holding each row's max token."""
+    q = tokens[:, -1]
+    scores = (circuits.EQKE[q[:, None], tokens] + circuits.EQKP[q]) * circuits.scale
+    weights = np.exp(scores - scores.max(axis=1, keepdims=True))
+    weights /= weights.sum(axis=1, keepdims=True)
+    return (weights * (tokens == tokens.max(axis=1, keepdims=True))).sum(axis=1)
+
+
+class GapChecker:
+    """Concrete inputs of sub-cubic gap cases (q, m, c, g) against what the kernel claims about
+    every input of a case: its case bound ``checker.proofs.subcubic.case_bounds`` (the largest
+    wrong logit minus the max's is at most it; the case is proved iff it is < 0) and its attention
+    interval ``subcubic.attention_bounds`` (the attention on the max slots lies in [A_lo, A_hi]).
+    The kernel's functions are called as imported, so a test may replace a rule under them."""
+
+    def __init__(self, model: Model):
+        self.model, self.n = model, model.config.n_ctx - 1
+        self.tables = Tables(model)
+        self.circuits = Circuits.from_tensors(model.tensors)
+        self.exact = ExactModel(model)
+
+    def claims(self, cfg: subcubic.Config, chunk: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(bound, A_lo, A_hi) per case of ``cfg``, all cases at once (as the kernel checks them)
+        or ``chunk`` cases per call (each case's bounds depend on it alone)."""
+        size = len(cfg.q) if chunk is None else chunk
+        parts = []
+        for start in range(0, len(cfg.q), max(1, size)):
+            part = cfg if chunk is None else with_cases(cfg, *(x[start:start + size] for x in (cfg.q, cfg.m, cfg.c, cfg.g)))
+            a_lo, a_hi = subcubic.attention_bounds(self.tables, part, subcubic.token_weights(self.tables, part))
+            parts.append((subcubic.case_bounds(self.tables, part), a_lo, a_hi))
+        if not parts:
+            return np.zeros(0), np.zeros(0), np.zeros(0)
+        return tuple(np.concatenate(x) for x in zip(*parts))  # type: ignore[return-value]
+
+    def _placements(self, rng: np.random.Generator, q: int, c: int) -> list[tuple[int, ...]]:
+        """Sets of c non-query slots to hold the non-max tokens: every one if there are at most
+        ``PLACEMENTS``, else the c slots of largest and of smallest positional score (the max
+        copies where the query looks least and most) and random ones."""
+        n = self.n
+        if math.comb(n, c) <= PLACEMENTS:
+            return list(itertools.combinations(range(n), c))
+        order = np.argsort(self.circuits.EQKP[q, :n], kind="stable")
+        out = {tuple(sorted(order[n - c:].tolist())), tuple(sorted(order[:c].tolist()))}
+        while len(out) < PLACEMENTS:
+            out.add(tuple(sorted(rng.choice(n, size=c, replace=False).tolist())))
+        return sorted(out)
+
+    def _extremes(self, q: int, m: int, c: int, g: int) -> list[list[int]]:
+        """The inputs of the case with the least and the most float64 attention on the max slots:
+        a key's weight is a token factor times a slot factor, so the least puts the non-max
+        token of largest score in every non-max slot and the max copies in the slots of smallest
+        positional score (the most: the opposite)."""
+        n, top = self.n, m - g
+        tokens = self.circuits.EQKE[q, : top + 1]
+        order = np.argsort(self.circuits.EQKP[q, :n], kind="stable").tolist()
+        out = []
+        for t, nonmax in ((int(np.argmax(tokens)), order[n - c:]), (int(np.argmin(tokens)), order[:c])):
+            row = [m] * n + [q]
+            for i in nonmax:
+                row[i] = t
+            out.append(row)
+        return out
+
+    def candidates(self, rng: np.random.Generator, q: int, m: int, c: int, g: int) -> np.ndarray:
+        """Inputs of the case meant to be hard, one row each: the two attention extremes
+        (``_extremes``) and, for each placement of the c non-max slots, non-max tokens all at
+        the top of their range m - g, all 0, random near the top, random, and a mix of 0 and
+        the top."""
+        n = self.n
+        if c == 0:
+            return np.array([[m] * n + [q]], dtype=np.int64)
+        top = m - g
+        rows = self._extremes(q, m, c, g)
+        for slots in self._placements(rng, q, c):
+            for pattern in ([top] * c, [0] * c, rng.integers(max(0, top - 2), top + 1, size=c).tolist(),
+                            rng.integers(0, top + 1, size=c).tolist(), rng.choice([0, top], size=c).tolist()):
+                tokens = [m] * n + [q]
+                for i, t in zip(slots, pattern):
+                    tokens[i] = int(t)
+                rows.append(tokens)
+        return np.unique(np.array(rows, dtype=np.int64), axis=0)
+
+    def step_check(self, cfg: subcubic.Config, bound: np.ndarray, a_lo: np.ndarray, a_hi: np.ndarray) -> dict:
+        """The last step of every case's bound, re-derived: the kernel's case bound must be at
+        least max over A in {A_lo, A_hi} of max_j (L_j + A S_j) + (1 - A) w + rho, computed here
+        exactly over the outputs j (float64, no chords, no mean+diff) from the kernel's own
+        lines, w and direct term (``value_bounds``, ``nonmax_terms``). A case bound below it
+        means the envelope (``envelope_chords`` or ``meandiff_bilinear``) or the endpoint step
+        (``convex_endpoint``) is too optimistic, whatever the model's looseness elsewhere."""
+        if not len(cfg.q):
+            return {"cases": 0, "violations": []}
+        terms = subcubic.value_bounds(self.tables, cfg)
+        lines, key, _, w = subcubic.nonmax_terms(self.tables, cfg, terms.lines, terms.spreads)
+        L, S = lines.L[key], lines.S.hi[key]  # [case, j]; absent lines have L = -inf, S = 0
+        ends = []
+        for A in (a_lo, a_hi):
+            with np.errstate(invalid="ignore"):
+                values = np.where(np.isfinite(L), L + A[:, None] * S, -np.inf)
+            ends.append(values.max(axis=1) + (1 - A) * w + terms.direct[cfg.q, cfg.m])
+        exact = np.maximum(*ends)
+        tolerance = 1e-9 * (1 + np.abs(exact))
+        bad = np.nonzero(bound < exact - tolerance)[0]
+        return {"cases": int(len(cfg.q)), "violations": [
+            {"case": dict(zip("qmcg", (int(x[r]) for x in (cfg.q, cfg.m, cfg.c, cfg.g)))),
+             "bound": float(bound[r]), "exact": float(exact[r])} for r in bad[:20].tolist()],
+            "violating_cases": int(len(bad))}
+
+    def random_input(self, rng: np.random.Generator, q: int, m: int, c: int, g: int) -> list[int]:
+        """A uniformly random input of the case."""
+        return _case_inputs(rng, q, m, c, list(range(m - g + 1)) if c else [], self.n)
+
+    def picks(self, rng: np.random.Generator, case: tuple[int, int, int, int],
+              which: tuple[str, ...] = PICKS) -> list[tuple[str, list[int]]]:
+        """(pick, input) for the picks asked for, distinct inputs only: ``hardest`` (the smallest
+        float64 margin among ``candidates``), ``random``, and the candidates of lowest and highest
+        float64 attention on the max slots (``attention_low``, ``attention_high``)."""
+        rows = self.candidates(rng, *case)
+        margins = self.circuits.margins(rows.copy())
+        attention = _float_attention(self.circuits, rows)
+        chosen = {"hardest": rows[int(np.argmin(margins))].tolist(), "attention_low": rows[int(np.argmin(attention))].tolist(),
+                  "attention_high": rows[int(np.argmax(attention))].tolist()}
+        out, seen = [], set()
+        for pick in which:
+            tokens = self.random_input(rng, *case) if pick == "random" else chosen[pick]
+            if tuple(tokens) not in seen:
+                seen.add(tuple(tokens))
+                out.append((pick, tokens))
+        return out
+
+    def evaluate(self, tokens: list[int], case: tuple[int, int, int, int], bound: float, a_lo: float, a_hi: float,
+                 source: str) -> dict:
+        """One input of the case in mpmath against the kernel's claims about the case."""
+        exact = self.exact
+        margin, size, A = exact.margin_and_attention(tokens)
+        state = exact.state(margin, size)
+        proved = bool(bound < 0)
+        with mpmath.workdps(exact.dps):
+            # the largest wrong logit minus the max's is -margin; a bound of +inf or NaN claims nothing
+            bound_ok = not math.isfinite(bound) or -margin <= mpmath.mpf(bound) + exact.tolerance(size)
+            slack = mpmath.mpf(10) ** (10 - exact.dps)
+            attention_ok = mpmath.mpf(a_lo) - slack <= A <= mpmath.mpf(a_hi) + slack
+        return {"input": [int(t) for t in tokens], "source": source, "case": dict(zip("qmcg", case)),
+                "kernel": "proved" if proved else "not proved", "bound": float(bound),
+                "attention_bounds": [float(a_lo), float(a_hi)], "mpmath": state, "margin": float(margin),
+                "attention": float(A), "attention_rest": float(1 - A), "bound_ok": bool(bound_ok), "attention_ok": bool(attention_ok), "mu": 0.0,
+                "outcome": _outcome(proved, state)}
+
+
+def differential_subcubic(cert: Certificate, model: Model, samples: int = DEFAULT_SAMPLES,
+                          seed: int = DEFAULT_SEED, progress: Callable[[int, int], None] | None = None) -> dict:
+    """Listed cases and kernel-proved probes on concrete inputs, against mpmath: correctness, the
+    kernel's case bound and its attention interval."""
+    conf = model.config
+    rng = np.random.default_rng(seed)
+    cfg = subcubic.read_proof(cert.proof, conf, str(cert.path))
+    checker = GapChecker(model)
+    bound, a_lo, a_hi = checker.claims(cfg)
+    steps = [checker.step_check(cfg, bound, a_lo, a_hi)]
+    planned = []  # (source, case, bound, a_lo, a_hi, input)
+    listed_budget = samples - samples // 3
+    if len(cfg.q):
+        tightest = np.argsort(-bound, kind="stable")  # the cases whose bound is nearest 0 first
+        order, seen = [], set()
+        for r in itertools.chain.from_iterable(zip(tightest.tolist(), rng.permutation(len(cfg.q)).tolist())):
+            if r not in seen:
+                seen.add(r)
+                order.append(r)
+        for r in order:
+            if len(planned) >= listed_budget:
+                break
+            case = tuple(int(x[r]) for x in (cfg.q, cfg.m, cfg.c, cfg.g))
+            for pick, tokens in checker.picks(rng, case):
+                planned.append((f"listed_{pick}", case, bound[r], a_lo[r], a_hi[r], tokens))
+        planned = planned[:listed_budget]
+    probes, attempts = _gap_probes(rng, checker, cfg, samples - len(planned), steps)
+    planned += probes
+    rows = []
+    for i, (source, case, b, lo, hi, tokens) in enumerate(planned, 1):
+        rows.append(checker.evaluate(tokens, case, b, lo, hi, source))
+        if progress:
+            progress(i, len(planned))
+    return {"rule": "subcubic", "samples": len(rows), "seed": seed, "dps": DPS, "counts": _tally(rows),
+            "listed": sum(r["source"] != "probe" for r in rows), "probes": len(probes), "probe_attempts": attempts,
+            "float_disagreement": _float_check(checker.circuits, rows), "step_check": merge_steps(steps), "rows": rows}
+
+
+def merge_steps(records: list[dict]) -> dict:
+    """One ``GapChecker.step_check`` record from several."""
+    return {"cases": sum(r["cases"] for r in records),
+            "violating_cases": sum(r.get("violating_cases", 0) for r in records),
+            "violations": [v for r in records for v in r["violations"]][:20]}
+
+
+def _gap_probes(rng: np.random.Generator, checker: GapChecker, cfg: subcubic.Config, budget: int,
+                steps: list[dict]) -> tuple[list, int]:
+    """Up to ``budget`` random (q, m, c) with the smallest gap g at which the kernel's case bound
+    proves them, each with its input of smallest float64 margin (``GapChecker.candidates``): half
+    the probes with the smallest such margins, half at random. Every screened (q, m, c, g) also
+    gets the step check (appended to ``steps``). Returns (probes, tuples screened)."""
+    if budget <= 0:
+        return [], 0
+    V, n = checker.model.config.d_vocab, checker.n
+    size = max(8 * budget, 200)
+    m = rng.integers(0, V, size=size)
+    q = np.floor(rng.random(size) * (m + 1)).astype(np.int64)
+    c = np.floor(rng.random(size) * (np.where(q == m, n, n - 1) + 1)).astype(np.int64)
+    c = np.where(m == 0, 0, c)
+    tuples = np.unique(np.stack([q, m, c], axis=1), axis=0)
+    expanded = [(tq, tm, tc, g) for tq, tm, tc in tuples.tolist() for g in ([0] if tc == 0 else range(1, tm + 1))]
+    Q, M, C, G = (np.array(col, dtype=np.int64) for col in zip(*expanded))
+    screened = with_cases(cfg, Q, M, C, G)
+    bound, a_lo, a_hi = checker.claims(screened, chunk=PROBE_CHUNK)
+    for start in range(0, len(Q), PROBE_CHUNK):
+        part = slice(start, start + PROBE_CHUNK)
+        steps.append(checker.step_check(with_cases(cfg, Q[part], M[part], C[part], G[part]), bound[part], a_lo[part],
+                                        a_hi[part]))
+    best: dict[tuple[int, int, int], int] = {}  # (q, m, c) -> the row of its smallest proving gap
+    for r in np.nonzero(bound < 0)[0].tolist():
+        key = (int(Q[r]), int(M[r]), int(C[r]))
+        if key not in best or G[r] < G[best[key]]:
+            best[key] = r
+    chosen = sorted(best.values())
+    if not chosen:
+        return [], len(tuples)
+    hardest, margins = [], []
+    for r in chosen:
+        rows = checker.candidates(rng, int(Q[r]), int(M[r]), int(C[r]), int(G[r]))
+        floats = checker.circuits.margins(rows.copy())
+        hardest.append(rows[int(np.argmin(floats))].tolist())
+        margins.append(float(np.min(floats)))
+    order = np.argsort(margins, kind="stable").tolist()
+    first = order[: (budget + 1) // 2]
+    taken = set(first)
+    rest = [i for i in rng.permutation(len(chosen)).tolist() if i not in taken][: budget - len(first)]
+    probes = []
+    for i in first + rest:
+        r = chosen[i]
+        probes.append(("probe", (int(Q[r]), int(M[r]), int(C[r]), int(G[r])), bound[r], a_lo[r], a_hi[r], hardest[i]))
+    return probes, len(tuples)
+
+
 def differential(cert: Certificate, model: Model, samples: int = DEFAULT_SAMPLES, seed: int = DEFAULT_SEED,
                  progress: Callable[[int, int], None] | None = None) -> dict:
     """Run the differential check that fits the certificate's proof rule."""
@@ -368,13 +672,18 @@ def differential(cert: Certificate, model: Model, samples: int = DEFAULT_SAMPLES
     rule = cert.proof.get("rule")
     if rule == "cubic":
         record = differential_cubic(cert, model, samples, seed, progress)
+    elif rule == "subcubic":
+        record = differential_subcubic(cert, model, samples, seed, progress)
     elif rule == "brute_force":
         record = differential_brute_force(model, samples, seed, progress)
     else:
         return {"skipped": f"no differential check for proof rule {rule!r}"}
     record["disagreements"] = [r for r in record["rows"] if r["outcome"] == "disagree"]
     record["helper_mismatch"] = [c for c in record.get("helper_consistency", []) if not c["equal"]]
-    record["ok"] = (not record["disagreements"] and not record["helper_mismatch"]
+    record["bound_violations"] = [r for r in record["rows"] if not r.get("bound_ok", True)]
+    record["attention_violations"] = [r for r in record["rows"] if not r.get("attention_ok", True)]
+    record["ok"] = (not record["disagreements"] and not record["helper_mismatch"] and not record["bound_violations"]
+                    and not record["attention_violations"] and not record.get("step_check", {}).get("violating_cases")
                     and record["float_disagreement"] <= FLOAT_AGREEMENT)
     record["seconds"] = round(time.perf_counter() - start, 2)
     return record
@@ -384,9 +693,12 @@ def render_differential(record: dict) -> str:
     if record.get("skipped"):
         return f"differential check: skipped ({record['skipped']})\n"
     c = record["counts"]
-    what = (f"{record['listed']} inputs of listed cases, {record['probes']} of kernel-proved probes "
-            f"(from {record['probe_attempts']} random tuples screened)") if record["rule"] == "cubic" else \
-        "half uniform, half nearest a tie"
+    what = {"cubic": f"{record.get('listed')} inputs of listed cases, {record.get('probes')} of kernel-proved probes "
+                     f"(from {record.get('probe_attempts')} random tuples screened)",
+            "subcubic": f"{record.get('listed')} inputs of listed cases (the tightest and random ones: hardest, random "
+                        f"and extreme-attention inputs), {record.get('probes')} of kernel-proved probes at their "
+                        f"smallest proved gap (from {record.get('probe_attempts')} random (q, m, c) screened)",
+            }.get(record["rule"], "half uniform, half nearest a tie")
     lines = [f"differential check (mpmath, {record['dps']} digits, {record['samples']} inputs, seed {record['seed']}, "
              f"{record['seconds']:.1f} s; {what}):",
              f"  kernel proved & mpmath correct {c['agree_correct']}, kernel not proved & mpmath wrong "
@@ -394,10 +706,34 @@ def render_differential(record: dict) -> str:
              f"undecided {c['undecided']}, DISAGREE (kernel proved, mpmath wrong) {c['disagree']}",
              f"  mpmath vs float64 forward pass: largest relative margin difference "
              f"{record['float_disagreement']:.2e} (limit {FLOAT_AGREEMENT:g})"]
+    if record["rule"] == "subcubic":
+        rows = record["rows"]
+        held = sum(r["bound_ok"] for r in rows)
+        inside = sum(r["attention_ok"] for r in rows)
+        lines.append(f"  kernel's case bound (largest wrong logit minus the max's <= bound) held on {held} of {len(rows)} "
+                     f"inputs; true attention on the max slots inside the kernel's [A_lo, A_hi] on {inside} of {len(rows)}")
+        step = record["step_check"]
+        lines.append(f"  step check (the case bound against the exact maximum of the kernel's own lines at A_lo and "
+                     f"A_hi): {step['cases']} cases (listed and screened), {step['violating_cases']} below it")
+        for v in step["violations"][:10]:
+            lines.append(f"  STEP CHECK FAILED: case {v['case']}: the kernel's bound {v['bound']!r} is below the exact "
+                         f"maximum of its own lines {v['exact']!r}")
+        if rows:
+            tight = min(rows, key=lambda r: r["bound"] + r["margin"])
+            lines.append(f"  closest to its bound: input {tight['input']} of case {tight['case']}: bound "
+                         f"{tight['bound']:.6g}, true value {-tight['margin']:.6g}")
     for r in record["disagreements"][:10]:
         case = f" case {r['case']}" if "case" in r else ""
         lines.append(f"  DISAGREEMENT: input {r['input']}{case}: kernel proved margin > {r['mu']!r}, "
                      f"mpmath margin {r['margin']!r}")
+    for r in record.get("bound_violations", [])[:10]:
+        lines.append(f"  BOUND VIOLATED: input {r['input']} of case {r['case']}: the kernel bounds the largest wrong "
+                     f"logit minus the max's by {r['bound']!r}, mpmath finds {-r['margin']!r}")
+    for r in record.get("attention_violations", [])[:10]:
+        lo, hi = r["attention_bounds"]
+        lines.append(f"  ATTENTION OUTSIDE ITS INTERVAL: input {r['input']} of case {r['case']}: the kernel puts the "
+                     f"attention on the max slots in [{lo!r}, {hi!r}], mpmath finds {r['attention']!r} "
+                     f"(1 - A = {r['attention_rest']:.6g})")
     for c in record.get("helper_consistency", []):
         lines.append(f"  per-input helper vs kernel count for query {c['q']}: {c['helper']} vs {c['kernel']}"
                      + ("" if c["equal"] else "  MISMATCH: the kernel's verdicts above are not the kernel's"))

@@ -125,7 +125,7 @@ def test_mutation_audit_of_a_cubic_certificate(zoo):
     record = mutation.audit_mutations(doc, cert.weights, n=150, seed=2, jobs=2)
     assert not record["envelope_only"] and record["mutants"] == 150
     assert record["alarms"] == [] and record["totals"]["verified_higher"] == 0
-    assert set(record["by_kind"]) == set(mutation.KINDS) - NO_FLOAT
+    assert set(record["by_kind"]) == set(mutation.KINDS_BY_RULE["cubic"]) - NO_FLOAT
     assert set(record["uncovered_kinds"]) <= NO_FLOAT
     # the dangerous direction is exercised and refused
     assert record["by_kind"]["mask_bit_on"]["rejected"] == record["by_kind"]["mask_bit_on"]["total"] > 0
@@ -138,14 +138,14 @@ def test_default_mutant_count_shrinks_for_slow_checks_but_covers_every_kind(zoo,
     cert, _, doc = load(zoo["cubic"])
     monkeypatch.setattr(mutation, "TIME_BUDGET", 1e-9)
     record = mutation.audit_mutations(doc, cert.weights, jobs=1)
-    assert record["mutants"] == len(mutation.KINDS) and "reduced" in record["sizing"]
+    assert record["mutants"] == len(mutation.KINDS_BY_RULE["cubic"]) and "reduced" in record["sizing"]
     assert set(record["uncovered_kinds"]) <= NO_FLOAT and record["alarms"] == []
 
 
 def test_every_mutation_kind_generates_something_for_a_cubic_certificate(zoo):
     _, _, doc = load(zoo["cubic"])
     gen = mutation.Generator(doc, np.random.default_rng(0))
-    for kind in set(mutation.KINDS) - NO_FLOAT:
+    for kind in set(mutation.KINDS_BY_RULE["cubic"]) - NO_FLOAT:
         mutant = gen.make(kind)
         assert mutant is not None, kind
         assert mutant.data != mutation.encode(doc), kind
