@@ -53,8 +53,8 @@ def build_parser(prog: str = "compact-proofs audit") -> argparse.ArgumentParser:
     parser.add_argument("certificate", metavar="CERT", type=Path, help="a certificate file")
     parser.add_argument("--json", action="store_true", help="machine-readable report on stdout")
     parser.add_argument("--mutants", type=int, metavar="N",
-                        help="mutants to check (default 200 cubic or sub-cubic, fewer if checks are slow; 18 brute-force; "
-                             "0 skips)")
+                        help="mutants to check (default 200 cubic or sub-cubic, fewer if checks are slow; "
+                             "18 brute-force; 0 skips)")
     parser.add_argument("--seed", type=int, default=0, metavar="S", help="seed of every random choice (default 0)")
     parser.add_argument("--skip-ground-truth", action="store_true", help="skip the ground-truth cross-check")
     parser.add_argument("--ground-truth-samples", type=int, default=ground_truth.DEFAULT_SAMPLES, metavar="N",
@@ -139,14 +139,14 @@ def run_audit(args: argparse.Namespace, show_progress: bool = False) -> dict:
                 if d["helper_mismatch"]:
                     failures.append("differential: the per-input kernel verdicts do not reproduce the kernel's count")
                 if d.get("bound_violations"):
-                    failures.append(f"differential: on {len(d['bound_violations'])} input(s) the largest wrong logit minus "
-                                    f"the max's exceeds the kernel's case bound (mpmath)")
+                    failures.append(f"differential: on {len(d['bound_violations'])} input(s) the largest wrong logit "
+                                    f"minus the max's exceeds the kernel's case bound (mpmath)")
                 if d.get("attention_violations"):
-                    failures.append(f"differential: on {len(d['attention_violations'])} input(s) the attention on the max "
-                                    f"slots lies outside the kernel's [A_lo, A_hi] (mpmath)")
+                    failures.append(f"differential: on {len(d['attention_violations'])} input(s) the attention on the "
+                                    f"max slots lies outside the kernel's [A_lo, A_hi] (mpmath)")
                 if d.get("step_check", {}).get("violating_cases"):
-                    failures.append(f"differential: on {d['step_check']['violating_cases']} case(s) the kernel's case bound "
-                                    f"is below the exact maximum of its own lines (step check)")
+                    failures.append(f"differential: on {d['step_check']['violating_cases']} case(s) the kernel's case "
+                                    f"bound is below the exact maximum of its own lines (step check)")
                 if d["float_disagreement"] > differential.FLOAT_AGREEMENT:
                     failures.append("differential: the mpmath and float64 forward passes disagree")
     report["failures"] = failures

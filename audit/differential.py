@@ -451,7 +451,8 @@ class GapChecker:
         size = len(cfg.q) if chunk is None else chunk
         parts = []
         for start in range(0, len(cfg.q), max(1, size)):
-            part = cfg if chunk is None else with_cases(cfg, *(x[start:start + size] for x in (cfg.q, cfg.m, cfg.c, cfg.g)))
+            rows = slice(start, start + size)
+            part = cfg if chunk is None else with_cases(cfg, cfg.q[rows], cfg.m[rows], cfg.c[rows], cfg.g[rows])
             a_lo, a_hi = subcubic.attention_bounds(self.tables, part, subcubic.token_weights(self.tables, part))
             parts.append((subcubic.case_bounds(self.tables, part), a_lo, a_hi))
         if not parts:
@@ -521,11 +522,13 @@ class GapChecker:
         ends = []
         for A in (a_lo, a_hi):
             with np.errstate(invalid="ignore"):
-                values = np.where(np.isfinite(L), L + A[:, None] * S, -np.inf)
+                products = A[:, None] * S
+                values = np.where(L == -np.inf, -np.inf, L + np.where(np.isnan(products), 0.0, products))
             ends.append(values.max(axis=1) + (1 - A) * w + terms.direct[cfg.q, cfg.m])
         exact = np.maximum(*ends)
-        tolerance = 1e-9 * (1 + np.abs(exact))
-        bad = np.nonzero(bound < exact - tolerance)[0]
+        with np.errstate(invalid="ignore"):
+            below = bound < exact - 1e-9 * (1 + np.abs(exact))
+        bad = np.nonzero(below | ((exact == np.inf) & (bound < np.inf)))[0]
         return {"cases": int(len(cfg.q)), "violations": [
             {"case": dict(zip("qmcg", (int(x[r]) for x in (cfg.q, cfg.m, cfg.c, cfg.g)))),
              "bound": float(bound[r]), "exact": float(exact[r])} for r in bad[:20].tolist()],
@@ -543,7 +546,8 @@ class GapChecker:
         rows = self.candidates(rng, *case)
         margins = self.circuits.margins(rows.copy())
         attention = _float_attention(self.circuits, rows)
-        chosen = {"hardest": rows[int(np.argmin(margins))].tolist(), "attention_low": rows[int(np.argmin(attention))].tolist(),
+        chosen = {"hardest": rows[int(np.argmin(margins))].tolist(),
+                  "attention_low": rows[int(np.argmin(attention))].tolist(),
                   "attention_high": rows[int(np.argmax(attention))].tolist()}
         out, seen = [], set()
         for pick in which:
@@ -562,13 +566,14 @@ class GapChecker:
         proved = bool(bound < 0)
         with mpmath.workdps(exact.dps):
             # the largest wrong logit minus the max's is -margin; a bound of +inf or NaN claims nothing
-            bound_ok = not math.isfinite(bound) or -margin <= mpmath.mpf(bound) + exact.tolerance(size)
+            bound_ok = math.isnan(bound) or bound == math.inf or -margin <= mpmath.mpf(bound) + exact.tolerance(size)
             slack = mpmath.mpf(10) ** (10 - exact.dps)
             attention_ok = mpmath.mpf(a_lo) - slack <= A <= mpmath.mpf(a_hi) + slack
         return {"input": [int(t) for t in tokens], "source": source, "case": dict(zip("qmcg", case)),
                 "kernel": "proved" if proved else "not proved", "bound": float(bound),
                 "attention_bounds": [float(a_lo), float(a_hi)], "mpmath": state, "margin": float(margin),
-                "attention": float(A), "attention_rest": float(1 - A), "bound_ok": bool(bound_ok), "attention_ok": bool(attention_ok), "mu": 0.0,
+                "attention": float(A), "attention_rest": float(1 - A), "bound_ok": bool(bound_ok),
+                "attention_ok": bool(attention_ok), "mu": 0.0,
                 "outcome": _outcome(proved, state)}
 
 
@@ -600,6 +605,10 @@ def differential_subcubic(cert: Certificate, model: Model, samples: int = DEFAUL
         planned = planned[:listed_budget]
     probes, attempts = _gap_probes(rng, checker, cfg, samples - len(planned), steps)
     planned += probes
+    while len(planned) < samples and len(cfg.q):  # too few distinct picks or probes: more random inputs
+        r = int(rng.integers(len(cfg.q)))
+        case = tuple(int(x[r]) for x in (cfg.q, cfg.m, cfg.c, cfg.g))
+        planned.append(("listed_random", case, bound[r], a_lo[r], a_hi[r], checker.random_input(rng, *case)))
     rows = []
     for i, (source, case, b, lo, hi, tokens) in enumerate(planned, 1):
         rows.append(checker.evaluate(tokens, case, b, lo, hi, source))
@@ -710,8 +719,9 @@ def render_differential(record: dict) -> str:
         rows = record["rows"]
         held = sum(r["bound_ok"] for r in rows)
         inside = sum(r["attention_ok"] for r in rows)
-        lines.append(f"  kernel's case bound (largest wrong logit minus the max's <= bound) held on {held} of {len(rows)} "
-                     f"inputs; true attention on the max slots inside the kernel's [A_lo, A_hi] on {inside} of {len(rows)}")
+        lines.append(f"  kernel's case bound (largest wrong logit minus the max's <= bound) held on {held} of "
+                     f"{len(rows)} inputs; true attention on the max slots inside the kernel's [A_lo, A_hi] on "
+                     f"{inside} of {len(rows)}")
         step = record["step_check"]
         lines.append(f"  step check (the case bound against the exact maximum of the kernel's own lines at A_lo and "
                      f"A_hi): {step['cases']} cases (listed and screened), {step['violating_cases']} below it")

@@ -263,6 +263,9 @@ class Generator:
     def row(self, r: int) -> dict:
         return {c: self.cases[c][r] for c in self.columns}
 
+    def case_name(self, r: int) -> str:
+        return f"case #{r} (q={self.cases['q'][r]}, m={self.cases['m'][r]}, c={self.cases['c'][r]})"
+
     def with_case_value(self, column: str, r: int, value: Any):
         return with_value(self.doc, ("proof", "cases", column, r), value)
 
@@ -381,8 +384,7 @@ class Generator:
             return None
         r = self.pick(rows)
         g = self.cases["g"][r]
-        return (f"case #{r} (q={self.cases['q'][r]}, m={self.cases['m'][r]}, c={self.cases['c'][r]}): gap {g} -> {g - 1}",
-                self.with_case_value("g", r, g - 1))
+        return f"{self.case_name(r)}: gap {g} -> {g - 1}", self.with_case_value("g", r, g - 1)
 
     def gap_up(self):
         if self.rule != "subcubic" or not self.rows:
@@ -392,8 +394,7 @@ class Generator:
             return None
         r = self.pick(rows)
         g = self.cases["g"][r]
-        return (f"case #{r} (q={self.cases['q'][r]}, m={self.cases['m'][r]}, c={self.cases['c'][r]}): gap {g} -> {g + 1}",
-                self.with_case_value("g", r, g + 1))
+        return f"{self.case_name(r)}: gap {g} -> {g + 1}", self.with_case_value("g", r, g + 1)
 
     def _hint_vectors(self) -> list[Path_]:
         """Paths of the proof's hint vectors: peel x and y, the direct path's centre."""
@@ -465,9 +466,10 @@ class Generator:
         rule = subcubic_rule  # the names of the choices
         proof = self.proof
         score = proof.get("score") if isinstance(proof.get("score"), dict) else None
+        direct = isinstance(proof.get("direct"), dict)
         options = [o for o, ok in (("residual", score and score.get("residual")), ("factors", score),
-                                   ("direct", isinstance(proof.get("direct"), dict)), ("mean", isinstance(proof.get("direct"), dict)),
-                                   ("nonmax", True), ("attention", isinstance(proof.get("attention"), dict))) if ok]
+                                   ("direct", direct), ("mean", direct), ("nonmax", True),
+                                   ("attention", isinstance(proof.get("attention"), dict))) if ok]
         choice = self.pick(options)
         if choice == "residual":
             k = int(self.rng.integers(len(score["residual"])))
@@ -491,7 +493,7 @@ class Generator:
             new = self.pick([f for f in rule.FACTORS if f != score.get("factors")])
             if new == "exact":  # a valid exact score: no peels, no residual bound
                 doc = with_value(self.doc, ("proof", "score"), {"factors": "exact", "peels": [], "residual": []})
-                return f"proof.score.factors {score.get('factors')!r} -> 'exact' (peels and residual bounds dropped)", doc
+                return f"proof.score.factors {score.get('factors')!r} -> 'exact' (no peels, no residual bound)", doc
             if score.get("factors") == "exact":  # no peels, the residual is the whole score
                 residual = [{"method": self.pick(["max_diff", "gram", "exact"]), "split": 0}]
                 residual[0]["split"] = 1 if rule.RESIDUAL_METHODS[residual[0]["method"]][0] else 0
@@ -556,7 +558,8 @@ class Generator:
                     break
             col = list(values)
             col[r], col[s] = col[s], col[r]
-            return f"proof.cases.{column}: entries #{r} and #{s} swapped", with_value(self.doc, ("proof", "cases", column), col)
+            return (f"proof.cases.{column}: entries #{r} and #{s} swapped",
+                    with_value(self.doc, ("proof", "cases", column), col))
         if choice == "config":
             for _ in range(20):
                 a, b = (str(x) for x in self.rng.choice(int_fields, size=2, replace=False))
@@ -596,7 +599,8 @@ class Generator:
                 doc = with_value(doc, ("proof", "cases", "g", r), 1)  # the new non-max slot at gap 1
             return f"case #{r}: c {c} -> {c + 1}", doc
         if choice == "gap_one":
-            rows = [r for r in range(self.rows) if self.cases["c"][r] and self.cases["g"][r] > 1] or list(range(self.rows))
+            rows = [r for r in range(self.rows) if self.cases["c"][r] and self.cases["g"][r] > 1]
+            rows = rows or list(range(self.rows))
             r = self.pick(rows)
             return f"case #{r} (m={self.cases['m'][r]}): gap {self.cases['g'][r]} -> 1", self.with_case_value("g", r, 1)
         if choice == "keys_fill":
@@ -850,10 +854,11 @@ def cross_check(checker: differential.GapChecker, base_cases: set, proof: dict, 
             inputs.append(checker.evaluate(tokens, cases[r], worst[r], a_lo[r], a_hi[r], pick))
     for row in inputs:
         if row["outcome"] == "disagree":
-            problems.append(f"case {row['case']} input {row['input']}: proved, but mpmath finds margin {row['margin']!r}")
+            problems.append(f"case {row['case']} input {row['input']}: proved, but mpmath finds margin "
+                            f"{row['margin']!r}")
         if not row["bound_ok"]:
-            problems.append(f"case {row['case']} input {row['input']}: the kernel's bound {row['bound']!r} is below the "
-                            f"true {-row['margin']!r}")
+            problems.append(f"case {row['case']} input {row['input']}: the kernel's bound {row['bound']!r} is below "
+                            f"the true {-row['margin']!r}")
         if not row["attention_ok"]:
             problems.append(f"case {row['case']} input {row['input']}: attention {row['attention']!r} (1 - A = "
                             f"{row['attention_rest']:.6g}) outside the kernel's {row['attention_bounds']}")
