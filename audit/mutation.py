@@ -34,9 +34,9 @@ written next to the certificate.
 A caveat on the alarm: a higher verified bound proves a kernel bug only if the original
 certificate was maximal (its producer claimed every case the kernel's bound allows). The cubic
 strategy's certificates are, so for them a higher bound is an alarm as it stands. The sub-cubic
-strategy's are not always: it bisects each case's gap, and the bound is not monotone in the gap
-(the query's own token enters the range at g = m - q), and its shared-gap configurations give a
-case a larger gap than its own smallest. So every verified sub-cubic mutant whose proof differs
+strategy's are not always: it bisects each case's gap, but the kernel's bound need not fall as
+the gap grows (it does not for some cases of the shipped "ours" certificates), and its shared-gap
+configurations give a case a larger gap than its own smallest. So every verified sub-cubic mutant whose proof differs
 from the original's is cross-checked (``cross_check``): its cases must be distinct and cover
 exactly the proved count, the kernel's own bound must prove each, the step check
 (``differential.GapChecker.step_check``) must hold on every case, and a few cases (every changed
