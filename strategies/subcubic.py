@@ -214,6 +214,22 @@ class Search:
         gap[rows] = found
         return gap
 
+    def all_gaps(self, proof: dict) -> np.ndarray:
+        """Per (q, m, c), the smallest gap that proves it, trying every gap (the bound need not fall
+        as the gap grows: the query's token leaves the prefix at g = m - q + 1), max token by max
+        token; -1 where none does."""
+        gap = np.where(self.c == 0, 0, -1)
+        empty = np.nonzero(self.c == 0)[0]
+        gap[empty[self.bounds(proof, np.zeros(len(empty), dtype=np.int64), empty) >= 0]] = -1
+        for mm in range(1, self.d):
+            rows = np.nonzero((self.m == mm) & (self.c > 0))[0]
+            rows_g = np.repeat(rows, mm)
+            g = np.tile(np.arange(1, mm + 1), len(rows))
+            ok = self.bounds(proof, g, rows_g) < 0
+            for r, gg in zip(rows_g[ok][::-1].tolist(), g[ok][::-1].tolist()):  # the smallest gap wins
+                gap[r] = gg
+        return gap
+
     def shared_gaps(self, gap: np.ndarray) -> np.ndarray:
         """One gap per (m, c) (-1 drops a case): the candidate covering most inputs if every query
         proved at a smaller gap is proved at it."""
@@ -267,7 +283,7 @@ class Search:
             proof["attention"] = {"bound": "envelope", "breakpoints": [_hex(b) for b in self.breakpoints(proof)]}
         elif attention == "mean_query+diff":
             proof["attention"] = {"bound": "mean+diff", "average": [_hex(row) for row in self.averages(proof)]}
-        gap = self.smallest_gaps(proof)
+        gap = self.all_gaps(proof) if name in OURS else self.smallest_gaps(proof)
         if proof["nonmax"] == "column" and not attention.endswith("per_case"):
             gap = self.shared_gaps(gap)
         rows = np.nonzero(gap >= 0)[0]
