@@ -31,7 +31,7 @@ from urllib.parse import quote
 from compact_proofs.checker.result import BELOW_MIN_BOUND, ERROR, REJECTED, VERIFIED, Result
 
 REPORT_FORMAT = "compact-proofs-verify-report"
-REPORT_VERSION = "1.0"
+REPORT_VERSION = "1.1"  # 1.1: each result's "comparison" (the paper's measures, audit.conventions)
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 VERDICTS = (VERIFIED, REJECTED, BELOW_MIN_BOUND, ERROR)
 
@@ -64,6 +64,7 @@ class Report:
     skipped: list = field(default_factory=list)
     min_bound: Fraction | None = None
     exit_code: int = 0
+    comparisons: dict = field(default_factory=dict)  # path -> audit.conventions.comparison (reporting only)
 
     def count(self, verdict: str) -> int:
         return sum(r.verdict == verdict for r in self.results)
@@ -185,14 +186,17 @@ class Text(Format):
         return "".join(lines) + summary_line(report) + "\n"
 
 
-def result_dict(r: Result) -> dict:
+def result_dict(r: Result, comparison: dict | None = None) -> dict:
     """The JSON object of one result: bounds as exact 'count/total' strings and decimals
-    rounded down; ``inputs`` (d_vocab^K) as a decimal string."""
+    rounded down; ``inputs`` (d_vocab^K) as a decimal string; ``comparison`` the certificate's
+    measures in the paper's conventions (``audit.conventions.comparison``; reporting, not
+    verdict)."""
     return {"path": r.path, "verdict": r.verdict, "reason": r.reason, "strategy": r.strategy,
             "model_digest": r.model_digest, "inputs": None if r.total is None else str(r.total),
             "claimed": fraction_text(r.claimed, r.total), "bound": fraction_text(r.bound, r.total),
             "bound_decimal": None if r.bound is None else float_below(r.bound),
-            "seconds": round(r.seconds, 3), "operations": r.operations, "cost": r.cost, "rules": r.rules}
+            "seconds": round(r.seconds, 3), "operations": r.operations, "cost": r.cost, "rules": r.rules,
+            "comparison": comparison}
 
 
 def result_from_dict(d: dict) -> Result:
@@ -205,9 +209,21 @@ def result_from_dict(d: dict) -> Result:
                   rules=list(d["rules"]))
 
 
+def comparisons(report: Report) -> dict:
+    """Each result's ``comparison``: the report's own, else computed from the certificate file
+    (None where it cannot be read as one)."""
+    from compact_proofs.audit.conventions import comparison
+
+    for r in report.results:
+        if r.path not in report.comparisons:
+            report.comparisons[r.path] = comparison(r.path) if r.claimed is not None else None
+    return report.comparisons
+
+
 def report_dict(report: Report) -> dict:
     """The whole JSON report (schema: ``compact-proofs schema verify-report``)."""
     smallest = report.smallest
+    measures = comparisons(report)
     summary = {"certificates": len(report.results), **{v: report.count(v) for v in VERDICTS},
                "skipped": len(report.skipped), "exit_code": report.exit_code,
                "min_bound": fraction_text(report.min_bound),
@@ -215,7 +231,7 @@ def report_dict(report: Report) -> dict:
                "smallest_bound_decimal": None if smallest is None else float_below(smallest.bound),  # type: ignore[arg-type]
                "seconds": round(sum(r.seconds for r in report.results), 3)}
     return {"format": REPORT_FORMAT, "version": REPORT_VERSION, "summary": summary,
-            "environment": report.environment, "results": [result_dict(r) for r in report.results],
+            "environment": report.environment, "results": [result_dict(r, measures[r.path]) for r in report.results],
             "skipped": [{"path": s.path, "reason": s.reason} for s in report.skipped]}
 
 
@@ -225,7 +241,8 @@ def report_from_dict(doc: dict) -> Report:
     return Report(results=[result_from_dict(d) for d in doc["results"]], environment=doc["environment"],
                   skipped=[Skipped(s["path"], s["reason"]) for s in doc["skipped"]],
                   min_bound=None if summary["min_bound"] is None else Fraction(summary["min_bound"]),
-                  exit_code=summary["exit_code"])
+                  exit_code=summary["exit_code"],
+                  comparisons={d["path"]: d.get("comparison") for d in doc["results"] if "comparison" in d})
 
 
 class Json(Format):

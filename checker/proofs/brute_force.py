@@ -26,7 +26,8 @@ brute-force rule's units are the blocks of d_vocab^v inputs (v trailing position
 q d^(K-1) + t_0 d^(K-2) + ... ; shards are ranges of blocks (``checker.shards``), each block is
 computed the same way whatever the shard, so neither the count nor the counted cost depends on
 the shards or the number of jobs. A worker holds the shared ``ForwardTables`` (O(K d_vocab^3)
-floats) and one grid (O(GRID_INPUTS d_vocab)), whatever K.
+floats) and one grid (O(GRID_INPUTS d_vocab)), whatever K. Cost: the tables, O(K d_vocab^3); per
+input, K rows of d_vocab logits summed and their maximum: O(K d_vocab^(K+1)) in all.
 
 Limit (completeness, not soundness): weights are scaled per query token by the row's largest
 score, so an input whose every score lies more than ~700 nats below it has weights that

@@ -99,7 +99,7 @@ def test_decimals_round_down():
 def test_json_has_format_version_summary_and_validates_against_its_schema():
     doc = json.loads(render("json", report()))
     jsonschema.Draft202012Validator(load_schema("verify-report")).validate(doc)
-    assert doc["format"] == "compact-proofs-verify-report" and doc["version"] == "1.0"
+    assert doc["format"] == "compact-proofs-verify-report" and doc["version"] == "1.1"
     assert doc["summary"] == {"certificates": 6, "verified": 2, "rejected": 1, "below_min_bound": 1, "error": 2,
                               "skipped": 1, "exit_code": 2, "min_bound": "19/20", "smallest_bound": "3/4",
                               "smallest_bound_decimal": 0.75, "seconds": 15.846}
