@@ -1,70 +1,197 @@
-"""The README's results table: per K and proof (the cubic proof, and the best sub-cubic
-certificate of each group), true accuracy, the verified bound, the normalised bound (bound /
-accuracy) and the paper's normalised figure. Every bound is re-verified by the kernel here;
-accuracies come from the model cards (exact for K <= 5, sampled for K >= 10).
+"""``compact-proofs report``: the results table of the shipped proofs, beside the paper's figures.
 
-  compact-proofs report                       # print the Markdown table
-  compact-proofs report --readme README.md    # also replace it between the markers
+Every certificate under --certificates (found by content, as ``verify`` finds them) is checked by
+the kernel and matched to its model card by the model's digest, never by its file name. A
+certificate whose digest has no card under --models is refused, and so is one whose name says
+another model (k<K>-seed<S>.json for a card of another K or seed) or that proves a model its
+group already has (the table counts each model once per group). One row per K present and
+strategy group (brute force, cubic, the sub-cubic groups, hybrid): the models, their accuracy
+(cards: exact for K <= 5, sampled above), the verified bound, the normalised bound (bound /
+accuracy) and the paper's, the checked cost (the kernel's counted operations), the paper's
+measures (FLOP estimate, effective dimension; ``audit.conventions``), the hint numbers and the
+verify time.
+
+  compact-proofs report                                     # print the Markdown table
+  compact-proofs report --readme README.md --chart audit/figures/k4.png
+  compact-proofs report --csv out/results.csv --json out/results.json --html out/report
+
+--readme replaces the table between the markers in that file; --chart draws the chart of one K
+(--chart-k, default 4; PNG or SVG by the suffix); --html DIR writes a page that opens from disk
+(the table, every chart inline, one row per certificate linking to its verify report, which is
+written beside it). Charts need matplotlib: pip install 'compact-proofs[plot]'.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import json
 import re
 import statistics
 from pathlib import Path
 
+from compact_proofs.audit import conventions
+from compact_proofs.audit.results import Cards, Point, group_order, label, paper_text
 from compact_proofs.checker.errors import Unusable
+from compact_proofs.checker.io.certificate import read_certificate
 from compact_proofs.checker.kernel import check
+from compact_proofs.checker.result import Result
 
-PAPER_NORMALISED = {4: (0.954, 0.008), 5: (0.942, 0.010), 10: (0.915, 0.021), 20: (0.888, 0.036)}
-# (folder under certificates/, label, the paper's normalised figure per K: mean, std over 151 seeds,
-# or a text where the paper gives a range)
-PROOFS = (("cubic", "cubic", PAPER_NORMALISED),
-          ("subcubic/reference-subcubic", "sub-cubic, paper's configurations (best)",
-           {4: (0.700, 0.036), 5: (0.702, 0.033), 10: (0.673, 0.030), 20: (0.563, 0.041)}),
-          ("subcubic/reference-quadratic", "attention-quadratic, paper's configurations (best)",
-           {k: "≈ 0.32–0.39" for k in (4, 5, 10, 20)}),
-          ("subcubic/ours", "sub-cubic, ours (best)", {}))
 START, END = "<!-- results-table:start -->", "<!-- results-table:end -->"
+_NAME = re.compile(r"k(\d+)-seed(\d+)")
+RESULTS_FORMAT, RESULTS_VERSION = "compact-proofs-results", "1.0"
 
 
-def mean_std(values: list[float]) -> str:
+def mean_std(values: list[float], places: int = 4) -> str:
     spread = statistics.stdev(values) if len(values) > 1 else 0.0
-    return f"{statistics.mean(values):.4f} ± {spread:.4f}"
+    return f"{statistics.mean(values):.{places}f} ± {spread:.{places}f}"
 
 
-def rows(models: Path, certificates: Path) -> list[str]:
-    lines = ["| K | proof | models | accuracy (cards) | bound (verified) | normalised | paper, normalised | verify s/model |",
-             "|---|---|---|---|---|---|---|---|"]
-    for k in PAPER_NORMALISED:
-        for folder, label, paper in PROOFS:
-            lines += _row(models, certificates / folder, k, label, paper.get(k))
-    return lines
+def find(models: Path, certificates: Path) -> list[tuple[Path, dict, Point]]:
+    """Every certificate under ``certificates`` with its comparison and its (unverified) point,
+    matched to its model card by digest; ``Unusable`` names the first that cannot be matched."""
+    from compact_proofs.verify import discover
+
+    cards = Cards(models)
+    if not cards.by_digest:
+        raise Unusable(f"{models}: no model cards (*.card.json) here; see --models")
+    paths, _ = discover.collect([str(certificates)])
+    if not paths:
+        raise Unusable(f"{certificates}: no certificates here; see --certificates")
+    found, seen = [], {}
+    for path in paths:
+        cert = read_certificate(path)
+        measured = conventions.comparison(path)
+        if measured is None:
+            raise Unusable(f"{path}: not a certificate the report can read")
+        card = cards.get(cert.digest)
+        if card is None:
+            raise Unusable(f"{path}: no model card under {models} has its model digest {cert.digest}; "
+                           f"see --models")
+        named = _NAME.fullmatch(path.stem)
+        if named and (int(named[1]), int(named[2])) != (card.k, card.seed):
+            raise Unusable(f"{path}: named for K={named[1]} seed {named[2]}, but its model digest is that of "
+                           f"{card.path} (K={card.k}, seed {card.seed}); name it k{card.k}-seed{card.seed}.json")
+        key = (measured["group"], cert.digest)
+        if key in seen:
+            raise Unusable(f"{path}: proves the model of {card.path} in the group {label(key[0])}, as {seen[key]} "
+                           f"does; the table counts each model once per group")
+        seen[key] = path
+        point = Point(str(path), measured["k"], measured["group"], measured["configuration"], cert.digest,
+                      cert.claimed, 0, None, measured["flop_estimate"], measured["effective_dimension"],
+                      measured["hint_numbers"], card)
+        found.append((path, measured, point))
+    return found
 
 
-def _row(models: Path, folder: Path, k: int, label: str, paper) -> list[str]:
-    """The table row of the certificates k<K>-*.json in ``folder`` (none if there are none)."""
-    acc, bound, norm, seconds = [], [], [], []
-    for cert in sorted(folder.glob(f"k{k}-*.json")):
-        card_path = models / f"k{k}" / f"{cert.stem.split('-', 1)[1]}.card.json"
-        if not card_path.is_file():
-            raise Unusable(f"{card_path}: model card not found (the accuracy of {cert}); see --models")
-        card = json.loads(card_path.read_text())
-        result = check(cert)
-        if result.verdict != "verified":
-            raise SystemExit(f"{cert}: {result.verdict}: {result.reason}")
-        acc.append(card["accuracy"]["accuracy"])
-        bound.append(float(result.bound))
-        norm.append(bound[-1] / acc[-1])
-        seconds.append(result.seconds)
-    if not acc:
-        return []
-    method = "exact" if card["accuracy"]["method"] == "exhaustive" else "sampled"
-    paper_text = "-" if paper is None else paper if isinstance(paper, str) else f"{paper[0]:.3f} ± {paper[1]:.3f}"
-    return [f"| {k} | {label} | {len(acc)} | {mean_std(acc)} ({method}) | {mean_std(bound)} | {mean_std(norm)} | "
-            f"{paper_text} | {statistics.mean(seconds):.2f} |"]
+def verify_all(found: list[tuple[Path, dict, Point]], jobs: int) -> list[tuple[Point, Result, dict]]:
+    """Check every certificate with the kernel; the points get the proved bound, counted cost and
+    seconds. A certificate that is not verified ends the report (exit 1)."""
+    from compact_proofs.verify import progress
+
+    show = progress.meter("report: verifying", progress.wanted())
+    checked = []
+    for done, (path, measured, point) in enumerate(found, 1):
+        result = check(path, jobs=jobs)
+        if result.verdict != "verified" or result.bound is None:
+            raise SystemExit(f"{path}: {result.verdict}: {result.reason}")
+        point.bound, point.operations, point.seconds = result.bound, result.operations, result.seconds
+        checked.append((point, result, measured))
+        if show:
+            show(done, len(found))
+    return checked
+
+
+# --- the table --------------------------------------------------------------------------------------
+
+COLUMNS = ("k", "group", "proof", "models", "accuracy_mean", "accuracy_std", "accuracy_method", "bound_mean",
+           "bound_std", "normalised_mean", "normalised_std", "paper_normalised", "operations_mean",
+           "flop_estimate_mean", "effective_dimension_mean", "hint_numbers_mean", "verify_seconds_mean")
+
+
+def _mean(values: list) -> float | None:
+    present = [v for v in values if v is not None]
+    return statistics.mean(present) if present else None
+
+
+def table(points: list[Point]) -> list[dict]:
+    """One row per K and group (K ascending, groups in their order), as dicts of ``COLUMNS``."""
+    rows = []
+    for k, group in sorted({(p.k, p.group) for p in points}, key=lambda kg: (kg[0], group_order(kg[1]))):
+        members = [p for p in points if p.k == k and p.group == group]
+        acc = [p.card.accuracy for p in members if p.card]
+        bound = [float(p.bound) for p in members]
+        norm = [p.normalised for p in members]
+        std = lambda v: statistics.stdev(v) if len(v) > 1 else 0.0  # noqa: E731
+        methods = sorted({p.card.method for p in members if p.card})
+        rows.append({"k": k, "group": group, "proof": label(group), "models": len(members),
+                     "accuracy_mean": statistics.mean(acc), "accuracy_std": std(acc),
+                     "accuracy_method": "/".join(methods), "bound_mean": statistics.mean(bound),
+                     "bound_std": std(bound), "normalised_mean": statistics.mean(norm), "normalised_std": std(norm),
+                     "paper_normalised": paper_text(group, k),
+                     "operations_mean": _mean([p.operations for p in members]),
+                     "flop_estimate_mean": _mean([p.flop_estimate for p in members]),
+                     "effective_dimension_mean": _mean([p.effective_dimension for p in members]),
+                     "hint_numbers_mean": _mean([p.hint_numbers for p in members]),
+                     "verify_seconds_mean": _mean([p.seconds for p in members])})
+    return rows
+
+
+def _count(x: float | None) -> str:
+    if x is None:
+        return "-"
+    return f"{x:,.0f}" if x < 1e5 else f"{x:.2e}"
+
+
+def markdown(rows: list[dict]) -> str:
+    lines = ["| K | proof | models | accuracy (cards) | bound (verified) | normalised | paper, normalised | "
+             "checked ops | FLOPs (paper's count) | eff. dim. | hint numbers | verify s |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['k']} | {r['proof']} | {r['models']} | {r['accuracy_mean']:.4f} ± {r['accuracy_std']:.4f} "
+                     f"({r['accuracy_method']}) | {r['bound_mean']:.4f} ± {r['bound_std']:.4f} | "
+                     f"{r['normalised_mean']:.4f} ± {r['normalised_std']:.4f} | {r['paper_normalised']} | "
+                     f"{_count(r['operations_mean'])} | {_count(r['flop_estimate_mean'])} | "
+                     f"{_count(r['effective_dimension_mean'])} | {_count(r['hint_numbers_mean'])} | "
+                     f"{r['verify_seconds_mean']:.2f} |")
+    return "\n".join(lines)
+
+
+def csv_text(rows: list[dict]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def certificate_dict(point: Point, result: Result) -> dict:
+    """One certificate's line of the results: its model (card), bound, cost and measures."""
+    from compact_proofs.verify.formats import fraction_text
+
+    assert point.card is not None
+    return {"path": point.source, "k": point.k, "group": point.group, "configuration": point.configuration,
+            "model_digest": point.digest, "card": str(point.card.path), "seed": point.card.seed,
+            "accuracy": point.card.accuracy, "bound": fraction_text(result.bound, result.total),
+            "normalised": point.normalised, "operations": point.operations, "cost": result.cost,
+            "flop_estimate": point.flop_estimate, "effective_dimension": point.effective_dimension,
+            "hint_numbers": point.hint_numbers, "seconds": round(result.seconds, 3)}
+
+
+def json_text(rows: list[dict], checked: list[tuple[Point, Result, dict]]) -> str:
+    doc = {"format": RESULTS_FORMAT, "version": RESULTS_VERSION, "rows": rows,
+           "certificates": [certificate_dict(p, r) for p, r, _ in checked]}
+    return json.dumps(doc, indent=2) + "\n"
+
+
+def replace_table(readme: Path, text: str) -> None:
+    """Replace the table between the markers in ``readme`` (both markers must be there)."""
+    old = readme.read_text()
+    if START not in old or END not in old:
+        raise Unusable(f"{readme}: no {START} ... {END} markers to put the table between")
+    readme.write_text(re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _: f"{START}\n{text}\n{END}", old,
+                             flags=re.S))
 
 
 def main(argv: list[str] | None = None, prog: str = "compact-proofs report") -> int:
@@ -72,19 +199,49 @@ def main(argv: list[str] | None = None, prog: str = "compact-proofs report") -> 
 
     parser = argparse.ArgumentParser(prog=prog, description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--models", type=Path, default=Path("models"), help="the model zoo (default models/)")
+    parser.add_argument("--models", type=Path, default=Path("models"),
+                        help="the model zoo: its cards, matched by digest (default models/)")
     parser.add_argument("--certificates", type=Path, default=Path("certificates"),
-                        help="the certificates (default certificates/; reads its cubic/ folder)")
+                        help="the certificates, found by content (default certificates/)")
     parser.add_argument("--readme", type=Path, help="replace the table between the markers in this file")
+    parser.add_argument("--markdown", type=Path, metavar="FILE", help="also write the Markdown table here")
+    parser.add_argument("--csv", type=Path, metavar="FILE", help="write the table as CSV")
+    parser.add_argument("--json", type=Path, metavar="FILE", help="write the table and each certificate's line as JSON")
+    parser.add_argument("--chart", type=Path, metavar="FILE", help="draw the chart of --chart-k (PNG or SVG)")
+    parser.add_argument("--chart-k", type=int, default=4, metavar="K", help="the K of --chart (default 4)")
+    parser.add_argument("--html", type=Path, metavar="DIR",
+                        help="write a self-contained page (DIR/index.html) with the verify reports beside it")
+    parser.add_argument("--jobs", type=int, default=2, metavar="N", help="brute-force workers (default 2)")
 
     def body() -> int:
         args = parser.parse_args(argv)
-        table = "\n".join(rows(args.models, args.certificates))
-        print(table)
+        if args.chart or args.html:
+            from compact_proofs.audit.plot import require_matplotlib
+
+            require_matplotlib()  # before the checks, not after them
+        found = find(args.models, args.certificates)
+        if args.chart and not any(point.k == args.chart_k for _, _, point in found):
+            raise Unusable(f"--chart: no certificate of K={args.chart_k} under {args.certificates} (see --chart-k)")
+        checked = verify_all(found, max(1, args.jobs))
+        points = [p for p, _, _ in checked]
+        rows = table(points)
+        text = markdown(rows)
+        print(text)
         if args.readme:
-            text = args.readme.read_text()
-            new = re.sub(re.escape(START) + ".*?" + re.escape(END), f"{START}\n{table}\n{END}", text, flags=re.S)
-            args.readme.write_text(new)
+            replace_table(args.readme, text)
+        for path, content in ((args.markdown, text + "\n"), (args.csv, csv_text(rows)),
+                              (args.json, json_text(rows, checked))):
+            if path:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(content)
+        if args.chart:
+            from compact_proofs.audit import plot
+
+            plot.save(plot.cost_chart(points, args.chart_k), args.chart)
+        if args.html:
+            from compact_proofs.audit import page
+
+            print(page.write(args.html, args.certificates, checked, rows))
         return 0
     return run_command(prog, body)
 

@@ -14,7 +14,7 @@ from compact_proofs.cli import COMMANDS
 from tests.scripts import run, script
 
 OPTIONS = {"train": "--seeds", "zoo": "--k", "prove": "--zoo", "verify": "--min-bound", "audit": "--mutants",
-           "report": "--readme", "schema": "NAME", "sweep": "--strategies"}
+           "report": "--readme", "plot": "--summary-by", "schema": "NAME", "sweep": "--strategies"}
 
 
 def test_bare_command_exits_2_with_usage(tmp_path):
