@@ -1,42 +1,16 @@
-"""Small hand-built Max-of-K models and their certificates, made once per test session.
-
-The model computes max by construction: token t embeds a feature t/V and a constant 1; the
-query reads the constant, keys the feature, so attention grows with the key token (lam per step);
-OV copies the feature into an output dimension (v = sum_i a_i t_i) and the unembedding gives
-logit_j = 2 j v - j^2, largest at the j nearest v. Seeded noise makes it generic; a moderate lam
-leaves some inputs wrong, so certificates are below 1 and both kinds of verdict occur."""
+"""Small hand-built Max-of-K models (``tests.checker.certs.max_model``) and their certificates, made
+once per test session: a moderate lam and seeded noise leave some inputs wrong, so certificates
+are below 1 and both kinds of verdict occur."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from compact_proofs.checker.io.weights import ModelConfig
 from compact_proofs.strategies.prove import prove_one
 from compact_proofs.training.export import save_model
-
-
-def max_model(V: int = 8, K: int = 4, lam: float = 2.0, noise: float = 0.02, seed: int = 0, d: int = 4):
-    rng = np.random.default_rng(seed)
-    config = ModelConfig(n_ctx=K, d_vocab=V, d_vocab_out=V, d_model=d, d_head=d)
-    E = np.zeros((V, d))
-    E[:, 0], E[:, 1] = np.arange(V) / V, 1.0
-    Q, Kw, Vw, O, U = np.zeros((d, d)), np.zeros((d, d)), np.zeros((d, d)), np.zeros((d, d)), np.zeros((d, V))
-    Q[1, 0] = 1.0
-    Kw[0, 0] = lam * V * np.sqrt(d)
-    Vw[0, 1] = 1.0
-    O[1, 2] = V
-    U[2], U[1] = 2 * np.arange(V), -np.arange(V) ** 2
-    weights = {"embed.W_E": E, "pos_embed.W_pos": np.zeros((K, d)), "blocks.0.attn.W_Q": Q[None],
-               "blocks.0.attn.W_K": Kw[None], "blocks.0.attn.W_V": Vw[None], "blocks.0.attn.W_O": O[None],
-               "unembed.W_U": U}
-    tensors = {k: (v + noise * rng.standard_normal(v.shape)).astype(np.float32) for k, v in weights.items()}
-    tensors.update({"blocks.0.attn.b_Q": np.zeros((1, d), np.float32), "blocks.0.attn.b_K": np.zeros((1, d), np.float32),
-                    "blocks.0.attn.b_V": np.zeros((1, d), np.float32), "blocks.0.attn.b_O": np.zeros((d,), np.float32),
-                    "unembed.b_U": np.zeros((V,), np.float32)})
-    return config, tensors
+from tests.checker.certs import max_model
 
 
 # Sub-cubic configurations of the zoo: between them every kind of hint and choice (two and four

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from compact_proofs.checker.io.weights import ModelConfig, tensor_shapes
+from compact_proofs.checker.io.weights import ModelConfig
 from compact_proofs.strategies.prove import prove_one
 from compact_proofs.training.export import save_model
 from tests.reference import small_model
@@ -32,22 +32,31 @@ def write_doc(path: Path, doc: dict) -> Path:
     return path
 
 
-def copying_model(folder: Path, d_vocab: int, n_ctx: int, step: float = 8.0) -> Path:
-    """A hand-built model that computes Max-of-K almost exactly, for any d_vocab with d_model 4:
-    every key's score is ``step`` times its token (EQKE exactly rank one, no positional part), the
-    value of token t is (t, 1) and the logit of output j is 2 j t - j^2 summed with the attention
-    weights: largest at j = t (EVOU copies), no direct path. Its strategies prove (nearly) every
-    case, so a certificate lists every case a rule can check: what cost-scaling tests need."""
-    d, dm = d_vocab, 4
-    config = ModelConfig(n_ctx=n_ctx, d_vocab=d, d_vocab_out=d, d_model=dm, d_head=dm)
-    t = {k: np.zeros(s, dtype=np.float32) for k, s in tensor_shapes(config).items()}
-    tokens = np.arange(d, dtype=np.float32)
-    t["embed.W_E"][:, 0], t["embed.W_E"][:, 1] = tokens / d, 1.0
-    t["blocks.0.attn.W_Q"][0, 1, 0] = step * d * np.sqrt(dm)  # score(q, t) = step * t after the 1/sqrt(d_head)
-    t["blocks.0.attn.W_K"][0, 0, 0] = 1.0
-    t["blocks.0.attn.W_V"][0, 0, 0] = t["blocks.0.attn.W_V"][0, 1, 1] = 1.0
-    t["blocks.0.attn.W_O"][0, 0, 2] = t["blocks.0.attn.W_O"][0, 1, 3] = 1.0
-    t["unembed.W_U"][2, :], t["unembed.W_U"][3, :] = 2 * tokens * d, -tokens ** 2
-    path = folder / f"copying-{d}-{n_ctx}.safetensors"
-    save_model(path, config, t)
-    return path
+def max_model(V: int = 8, K: int = 4, lam: float = 2.0, noise: float = 0.02, seed: int = 0, d: int = 4,
+              direct: bool = True):
+    """(config, tensors) of a hand-built Max-of-K model: token t embeds a feature t/V and a constant 1;
+    the query reads the constant, keys the feature, so attention grows with the key token (``lam``
+    per step); OV copies the feature (v = sum_i a_i t_i) and the unembedding gives
+    logit_j = 2 j v - j^2, largest at the j nearest v; the -j^2 comes from the query's constant by
+    the direct path, or (``direct=False``) from every key's constant through OV, leaving no direct
+    path. Seeded ``noise`` makes it generic; with none and a large ``lam`` it is right on (nearly)
+    every input, for any V, and its strategies list (nearly) every case."""
+    rng = np.random.default_rng(seed)
+    config = ModelConfig(n_ctx=K, d_vocab=V, d_vocab_out=V, d_model=d, d_head=d)
+    E = np.zeros((V, d))
+    E[:, 0], E[:, 1] = np.arange(V) / V, 1.0
+    Q, Kw, Vw, O, U = np.zeros((d, d)), np.zeros((d, d)), np.zeros((d, d)), np.zeros((d, d)), np.zeros((d, V))
+    Q[1, 0] = 1.0
+    Kw[0, 0] = lam * V * np.sqrt(d)
+    Vw[0, 1] = 1.0
+    O[1, 2] = V
+    U[2], U[1] = 2 * np.arange(V), -np.arange(V) ** 2
+    if not direct:
+        Vw[1, 3], O[3, 3], U[3], U[1] = 1.0, 1.0, U[1], 0.0
+    weights = {"embed.W_E": E, "pos_embed.W_pos": np.zeros((K, d)), "blocks.0.attn.W_Q": Q[None],
+               "blocks.0.attn.W_K": Kw[None], "blocks.0.attn.W_V": Vw[None], "blocks.0.attn.W_O": O[None],
+               "unembed.W_U": U}
+    tensors = {k: (v + noise * rng.standard_normal(v.shape)).astype(np.float32) for k, v in weights.items()}
+    tensors.update({f"blocks.0.attn.b_{x}": np.zeros((1, d), np.float32) for x in "QKV"})
+    tensors.update({"blocks.0.attn.b_O": np.zeros((d,), np.float32), "unembed.b_U": np.zeros((V,), np.float32)})
+    return config, tensors
