@@ -29,7 +29,6 @@ and d_vocab, as ``verify --format json`` reports them.
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 from compact_proofs.checker.errors import CheckError
@@ -261,7 +260,7 @@ def _min_except_k(f: Flops, size: int, line: int) -> None:
 def _subcubic(f: Flops, tables: PathTables, proof: dict, config: ModelConfig) -> None:
     """``proofs.subcubic``: the score bound, the token weights, the attention interval of each
     case, the value terms, the lines and their bound at both ends of each case."""
-    d, K, dm, dh = config.d_vocab, config.n_ctx, config.d_model, config.d_head
+    d, K = config.d_vocab, config.n_ctx
     n = K - 1
     C = len(proof["cases"]["q"])
     _score_bound(f, tables, proof["score"], config)
@@ -420,7 +419,3 @@ def _direct_bound(f: Flops, direct: dict, config: ModelConfig) -> None:
     f.reduce(3 * d * d, d)  # the top, where it is, the second
     f.elementwise(d * d, 3)
 
-
-def log2(n: int | None) -> float | None:
-    """log2 of a positive count (exact enough for counts beyond float range), None for None or 0."""
-    return None if not n else math.log2(n)
