@@ -208,12 +208,13 @@ def load(inputs: list[str], models: Path) -> list[Point]:
         points += found
         dropped += skipped
     points, missing = with_cards(points, Cards(models))
+    if not points:
+        first = f" ({(missing or dropped)[0]})" if missing or dropped else ""
+        raise Unusable(f"nothing to plot: no proved bound in {', '.join(inputs)} has a model card under {models}{first}")
     for line, what in ((dropped, "not proved bounds"), (missing, "without a model card (matched by digest)")):
         if line:
             shown = "; ".join(line[:3]) + ("; ..." if len(line) > 3 else "")
             print(f"plot: left out {len(line)} entries {what}: {shown}", file=sys.stderr)
-    if not points:
-        raise Unusable(f"nothing to plot: no proved bound in {', '.join(inputs)} has a model card under {models}")
     return points
 
 
