@@ -146,8 +146,8 @@ Gross et al. (2024), whose figures are in the <em>paper</em> column.</p>
 <h2>Results</h2>
 {summary_table(rows)}
 <h2>Charts</h2>
-<p>The paper reports no checked cost; its figures (stars) sit at the mean cost of this project's proofs of the
-same group.</p>
+<p>The paper reports no checked cost; its figures (hollow stars) sit at the mean cost (or effective
+dimension) of this project's proofs of the same group.</p>
 {charts(points)}
 <h2>Certificates</h2>
 <p>Each links to its verify report (<code>compact-proofs-verify-report</code> JSON), written beside this page.</p>

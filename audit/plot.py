@@ -11,8 +11,9 @@ Reads ``verify --format json`` reports or a sweep's results and draws, for each 
 
 and a summary across seeds, mean ± std of both per strategy, one panel per K (``summary``). The
 paper reports no checked cost, so its stars sit at the mean cost of this project's proofs of
-the same group; their height and bar are the paper's mean ± std (the range, for the
-attention-quadratic group). Each chart is written as PNG and SVG.
+the same group (and at their mean effective dimension in the second chart); their height and
+bar are the paper's mean ± std (the range, for the attention-quadratic group). Each chart is
+written as PNG and SVG.
 
   verify --format json --output out/verify.json certificates/
   compact-proofs plot out/verify.json                    # charts in out/plot/
@@ -39,7 +40,7 @@ from compact_proofs.checker.errors import Unusable
 FORMATS = ("png", "svg")
 MISSING = ("matplotlib is not installed: install the plot extra, pip install 'compact-proofs[plot]' "
            "(from a clone: pip install '.[plot]')")
-PAPER_LABEL = "paper (Gross et al. 2024), at this project's cost of the same proof"
+PAPER_LABEL = "paper (Gross et al. 2024), at the mean x of this project's proofs of the group"
 
 
 def require_matplotlib():
@@ -84,8 +85,8 @@ def _paper_stars(ax, k: int, groups: dict[str, list[float]]) -> None:
             y, err = (figure[0] + figure[1]) / 2, (figure[1] - figure[0]) / 2
         else:
             y, err = figure
-        ax.errorbar([x], [y], yerr=[err], fmt="*", markersize=12, color=colour(group), markeredgecolor="black",
-                    markeredgewidth=0.7, ecolor="black", elinewidth=0.8, capsize=3, alpha=0.85, zorder=5,
+        ax.errorbar([x], [y], yerr=[err], fmt="*", markersize=14, markerfacecolor="white", markeredgecolor=colour(group),
+                    markeredgewidth=1.4, ecolor=colour(group), elinewidth=1.0, capsize=3, zorder=5,
                     label=None if labelled else PAPER_LABEL)
         labelled = True
 
