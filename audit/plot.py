@@ -85,8 +85,9 @@ def _paper_stars(ax, k: int, groups: dict[str, list[float]]) -> None:
             y, err = (figure[0] + figure[1]) / 2, (figure[1] - figure[0]) / 2
         else:
             y, err = figure
-        ax.errorbar([x], [y], yerr=[err], fmt="*", markersize=14, markerfacecolor="white", markeredgecolor=colour(group),
-                    markeredgewidth=1.4, ecolor=colour(group), elinewidth=1.0, capsize=3, zorder=5,
+        ax.errorbar([x], [y], yerr=[err], fmt="*", markersize=14, markerfacecolor="white",
+                    markeredgecolor=colour(group), markeredgewidth=1.4, ecolor=colour(group), elinewidth=1.0,
+                    capsize=3, zorder=5,
                     label=None if labelled else PAPER_LABEL)
         labelled = True
 
@@ -211,11 +212,13 @@ def load(inputs: list[str], models: Path) -> list[Point]:
     points, missing = with_cards(points, Cards(models))
     if not points:
         first = f" ({(missing or dropped)[0]})" if missing or dropped else ""
-        raise Unusable(f"nothing to plot: no proved bound in {', '.join(inputs)} has a model card under {models}{first}")
-    for line, what in ((dropped, "not proved bounds"), (missing, "without a model card (matched by digest)")):
-        if line:
-            shown = "; ".join(line[:3]) + ("; ..." if len(line) > 3 else "")
-            print(f"plot: left out {len(line)} entries {what}: {shown}", file=sys.stderr)
+        raise Unusable(f"nothing to plot: no proved bound in {', '.join(inputs)} has a model card under "
+                       f"{models}{first}")
+    for lines, what in ((dropped, "that are not proved bounds or cannot be read"),
+                        (missing, "without a model card (matched by digest)")):
+        if lines:
+            shown = "; ".join(lines[:3]) + ("; ..." if len(lines) > 3 else "")
+            print(f"plot: left out {len(lines)} entries {what}: {shown}", file=sys.stderr)
     return points
 
 

@@ -167,10 +167,13 @@ def _from_verify_report(doc: dict, where: str) -> tuple[list[Point], list[str]]:
         if comparison is None and r.get("bound") is not None:
             comparison = conventions.comparison(r["path"])  # a report written before they were reported
         point = point_of_result(r, comparison)
-        if point is None:
+        if point is not None:
+            points.append(point)
+        elif r.get("bound") is None:
             dropped.append(f"{where}: {r.get('path')}: {r.get('verdict')}, not a proved bound")
         else:
-            points.append(point)
+            dropped.append(f"{where}: {r.get('path')}: no comparison in the report, and the certificate cannot be "
+                           f"read from here")
     return points, dropped
 
 

@@ -86,7 +86,7 @@ def test_sweep_rows_are_points_matched_by_digest(tmp_path):
     done = run("compact-proofs", "plot", str(sweep), str(listed), "--models", str(MODELS), "--out", "charts",
                "--summary-by", "configuration", "--formats", "png", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "left out 1 entries not proved bounds" in done.stderr
+    assert "left out 1 entries that are not proved bounds" in done.stderr
     assert "left out 1 entries without a model card (matched by digest)" in done.stderr
     assert (tmp_path / "charts/summary.png").is_file() and (tmp_path / "charts/k4-bound-vs-cost.png").is_file()
 

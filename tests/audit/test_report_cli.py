@@ -99,7 +99,7 @@ def test_report_reads_the_k_present_and_writes_markdown_csv_json(reported):
         ("5", "cubic", "1")]
     doc = json.loads((tmp / "out/table.json").read_text())
     assert doc["format"] == "compact-proofs-results" and len(doc["rows"]) == 5 and len(doc["certificates"]) == 6
-    assert all(str(doc_row["k"]) == row["k"] and doc_row["group"] == row["group"] for doc_row, row in zip(doc["rows"], rows))
+    assert [(str(d["k"]), d["group"]) for d in doc["rows"]] == [(r["k"], r["group"]) for r in rows]
     first = next(c for c in doc["certificates"] if c["path"].endswith("cubic/k4-seed50.json"))
     assert first["seed"] == 50 and first["effective_dimension"] == 3 * 64 ** 2 + 8 * 64 and first["operations"] > 0
     assert (tmp / "out/table.md").read_text().strip() == table
