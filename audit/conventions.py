@@ -29,6 +29,7 @@ and d_vocab, as ``verify --format json`` reports them.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 from compact_proofs.checker.errors import CheckError
@@ -185,7 +186,8 @@ def exp_rows(flops: Flops, rows: int, cols: int) -> None:
 def flop_estimate(proof: dict, config: ModelConfig) -> int | None:
     """The kernel's check of this proof, counted in the reference's conventions (None for a rule
     this module does not know)."""
-    estimate = {"brute_force": _brute_force, "cubic": _cubic, "subcubic": _subcubic}.get(proof["rule"])
+    estimate = {"brute_force": _brute_force, "cubic": _cubic, "subcubic": _subcubic,
+                "hybrid": _hybrid}.get(proof["rule"])
     if estimate is None:
         return None
     flops = Flops()
@@ -193,21 +195,38 @@ def flop_estimate(proof: dict, config: ModelConfig) -> int | None:
     return flops.total
 
 
-def _brute_force(f: Flops, tables: PathTables, proof: dict, config: ModelConfig) -> None:
-    """``proofs.brute_force``: per query, the position tables A_i and their error terms; per input,
-    the sum of K logit rows, of K error terms, the max token, the largest other logit, the test."""
+def _forward_tables(f: Flops, tables: PathTables, config: ModelConfig) -> None:
+    """``brute_force.forward_tables``: for every query, the position tables A_i and their error terms."""
     d, K = config.d_vocab, config.n_ctx
     tables.need("EVOU", "PVOU", "EUPU", "tok_weight", "pos_weight")
-    per_query = Flops()
-    per_query.elementwise(K * d * d, 4)  # EVOU + PVOU + EUPU[q], the weights times them
-    per_query.elementwise(d * K)  # the weights tok * pos
-    per_query.elementwise(K * d * d, 2)  # width and |lo|
-    per_query.reduce(2 * K * d * d, d)  # their maxima over outputs
-    per_query.reduce(K * d, K * d)  # the largest magnitude
-    per_query.elementwise(K * d, 4)  # theta
-    per_input = (K - 1) * d + (K - 1) + (K - 1) + (d - 1) + 2
-    f.elementwise(d * per_query.total)
-    f.elementwise(d ** K * per_input)
+    f.elementwise(d * K * d * d, 4)  # EVOU + PVOU + EUPU[q], the weights times them
+    f.elementwise(d * d * K)  # the weights tok * pos
+    f.elementwise(d * K * d * d, 2)  # width and |lo|
+    f.reduce(2 * d * K * d * d, d)  # their maxima over outputs
+    f.reduce(d * K * d, d * K * d)  # the largest magnitude
+    f.elementwise(d * K * d, 4)  # theta
+
+
+def _per_input(config: ModelConfig) -> int:
+    """``brute_force.count_grids`` per input: the sum of K logit rows and of K error terms, the max
+    token, the largest other logit, the difference and the test."""
+    d, K = config.d_vocab, config.n_ctx
+    return (K - 1) * d + (K - 1) + (K - 1) + (d - 1) + 2
+
+
+def _brute_force(f: Flops, tables: PathTables, proof: dict, config: ModelConfig) -> None:
+    """``proofs.brute_force``: the forward tables, then every input."""
+    _forward_tables(f, tables, config)
+    f.elementwise(config.d_vocab ** config.n_ctx * _per_input(config))
+
+
+def _hybrid(f: Flops, tables: PathTables, proof: dict, config: ModelConfig) -> None:
+    """``proofs.hybrid``: the cubic check of the cases, then every input they leave."""
+    _cubic(f, tables, proof, config)
+    _forward_tables(f, tables, config)
+    n, cases = config.n_ctx - 1, proof["cases"]
+    covered = sum(math.comb(n, c) * _popcount(mask) ** c if c else 1 for c, mask in zip(cases["c"], cases["keys"]))
+    f.elementwise(max(0, config.d_vocab ** config.n_ctx - covered) * _per_input(config))
 
 
 def _popcount(mask: str) -> int:
