@@ -83,9 +83,9 @@ def test_an_interrupt_exits_2_with_one_line(tmp_path):
     import time
 
     from tests.scripts import ROOT
-    proc = subprocess.Popen([script("verify"), "--jobs", "1", str(ROOT / "certificates/brute_force/k4-seed50.json")],
+    proc = subprocess.Popen([script("verify"), "--jobs", "1", str(ROOT / "certificates/brute_force/k5-seed50.json")],
                             cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(2)  # inside the brute-force check (over 4 s on an idle machine)
+    time.sleep(5)  # past the imports, inside the K=5 brute-force check (over a minute on an idle machine)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 2 and err.strip() == "verify: interrupted" and "Traceback" not in err
