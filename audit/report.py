@@ -14,6 +14,12 @@ verify time.
   compact-proofs report                                     # print the Markdown table
   compact-proofs report --readme README.md --chart audit/figures/k4.png
   compact-proofs report --csv out/results.csv --json out/results.json --html out/report
+  compact-proofs report --sweep audit/sweeps/k4.json        # the table of a sweep's results
+
+--sweep reads a sweep's results (``compact-proofs sweep``) instead of certificates: the rows the
+sweep's own kernel run verified, each model's best per group (the highest bound; on a tie, the
+fewer counted operations), matched to the cards by digest. --keep-best FILE writes those rows as
+a sweep results file (what the repository keeps of a sweep: its certificates are not kept).
 
 --readme replaces the table between the markers in that file; --chart draws the chart of one K
 (--chart-k, default 4; PNG or SVG by the suffix); --html DIR writes a page that opens from disk
@@ -29,16 +35,19 @@ import io
 import json
 import re
 import statistics
+from fractions import Fraction
 from pathlib import Path
 
 from compact_proofs.audit import conventions
-from compact_proofs.audit.results import Cards, Point, group_order, label, paper_text
+from compact_proofs.audit.results import MEASURES, Cards, Point, from_sweep, group_order, label, paper_text, \
+    row_group, with_cards
 from compact_proofs.checker.errors import Unusable
 from compact_proofs.checker.io.certificate import read_certificate
 from compact_proofs.checker.kernel import check
 from compact_proofs.checker.result import Result
 
 START, END = "<!-- results-table:start -->", "<!-- results-table:end -->"
+SWEEP_MARKERS = ("<!-- sweep-table:start -->", "<!-- sweep-table:end -->")  # --readme with --sweep
 _NAME = re.compile(r"k(\d+)-seed(\d+)")
 RESULTS_FORMAT, RESULTS_VERSION = "compact-proofs-results", "1.0"
 
@@ -101,6 +110,58 @@ def verify_all(found: list[tuple[Path, dict, Point]], jobs: int) -> list[tuple[P
         if show:
             show(done, len(found))
     return checked
+
+
+def best_rows(rows: list[dict]) -> list[dict]:
+    """A sweep's verified rows reduced to each model's best per strategy group (the highest bound;
+    on a tie, the fewer counted operations), K, model and group ascending. A kept row gets the
+    paper's measures (``MEASURES``) of its certificate where that file exists, and loses the
+    certificate's path."""
+    best: dict[tuple[str, str], dict] = {}
+    for row in rows:
+        if row.get("verdict") != "verified" or row.get("bound") is None or not row.get("digest"):
+            continue
+        key = (row["digest"], row_group(row))
+        rank = (Fraction(row["bound"]), -int(row["operations"]))
+        if key not in best or rank > (Fraction(best[key]["bound"]), -int(best[key]["operations"])):
+            best[key] = row
+    kept = []
+    for row in best.values():
+        row = dict(row)
+        certificate = row.pop("certificate", None)
+        measured = conventions.comparison(certificate) if certificate and Path(certificate).is_file() else None
+        if measured:
+            row.update({m: measured[m] for m in MEASURES})
+        kept.append(row)
+    return sorted(kept, key=lambda r: (int(r["k"]), str(r.get("model")), group_order(row_group(r))))
+
+
+def sweep_points(results: Path, models: Path, keep_best: Path | None) -> list[Point]:
+    """The points of a sweep's results file: each model's best verified row per group, matched to
+    its card by digest (``Unusable`` for a row whose digest has no card); the reduced rows are
+    written to ``keep_best`` if given."""
+    try:
+        doc = json.loads(results.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise Unusable(f"{results}: cannot read ({exc.strerror})") from None
+    except ValueError as exc:
+        raise Unusable(f"{results}: not JSON ({str(exc).splitlines()[0]})") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("rows"), list):
+        raise Unusable(f"{results}: not a sweep's results (a document with rows; compact-proofs sweep)")
+    rows = best_rows([r for r in doc["rows"] if isinstance(r, dict)])
+    if not rows:
+        raise Unusable(f"{results}: no verified row with a model digest")
+    if keep_best:
+        keep_best.parent.mkdir(parents=True, exist_ok=True)
+        reduced = "each model's best verified row per strategy group (compact-proofs report --keep-best)"
+        head = json.dumps({**{k: v for k, v in doc.items() if k != "rows"}, "reduced": reduced, "rows": []}, indent=1)
+        lines = ",\n".join("  " + json.dumps(row) for row in rows)  # a row per line
+        keep_best.write_text(head.removesuffix("[]\n}") + f"[\n{lines}\n ]\n}}\n")
+    points, dropped = from_sweep(rows, str(results), models)
+    points, missing = with_cards(points, Cards(models))
+    if dropped or missing:
+        raise Unusable((dropped + missing)[0])
+    return points
 
 
 # --- the table --------------------------------------------------------------------------------------
@@ -185,12 +246,13 @@ def json_text(rows: list[dict], checked: list[tuple[Point, Result, dict]]) -> st
     return json.dumps(doc, indent=2) + "\n"
 
 
-def replace_table(readme: Path, text: str) -> None:
+def replace_table(readme: Path, text: str, markers: tuple[str, str] = (START, END)) -> None:
     """Replace the table between the markers in ``readme`` (both markers must be there)."""
+    start, end = markers
     old = readme.read_text()
-    if START not in old or END not in old:
-        raise Unusable(f"{readme}: no {START} ... {END} markers to put the table between")
-    readme.write_text(re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _: f"{START}\n{text}\n{END}", old,
+    if start not in old or end not in old:
+        raise Unusable(f"{readme}: no {start} ... {end} markers to put the table between")
+    readme.write_text(re.sub(re.escape(start) + ".*?" + re.escape(end), lambda _: f"{start}\n{text}\n{end}", old,
                              flags=re.S))
 
 
@@ -212,6 +274,11 @@ def main(argv: list[str] | None = None, prog: str = "compact-proofs report") -> 
     parser.add_argument("--html", type=Path, metavar="DIR",
                         help="write a self-contained page (DIR/index.html) with the verify reports beside it")
     parser.add_argument("--jobs", type=int, default=2, metavar="N", help="brute-force workers (default 2)")
+    parser.add_argument("--sweep", type=Path, metavar="RESULTS",
+                        help="the table of a sweep's results file instead of the certificates (each model's "
+                             "best verified row per group); --readme then fills the sweep-table markers")
+    parser.add_argument("--keep-best", type=Path, metavar="FILE",
+                        help="with --sweep: write those best rows as a sweep results file")
 
     def body() -> int:
         args = parser.parse_args(argv)
@@ -219,16 +286,26 @@ def main(argv: list[str] | None = None, prog: str = "compact-proofs report") -> 
             from compact_proofs.audit.plot import require_matplotlib
 
             require_matplotlib()  # before the checks, not after them
-        found = find(args.models, args.certificates)
-        if args.chart and not any(point.k == args.chart_k for _, _, point in found):
-            raise Unusable(f"--chart: no certificate of K={args.chart_k} under {args.certificates} (see --chart-k)")
-        checked = verify_all(found, max(1, args.jobs))
-        points = [p for p, _, _ in checked]
+        if args.keep_best and not args.sweep:
+            raise Unusable("--keep-best needs --sweep (the results file to reduce)")
+        if args.sweep and args.html:
+            raise Unusable("--html shows certificates and their verify reports; a sweep's results have neither")
+        if args.sweep:
+            points, checked = sweep_points(args.sweep, args.models, args.keep_best), []
+            if args.chart and not any(point.k == args.chart_k for point in points):
+                raise Unusable(f"--chart: no proof of K={args.chart_k} in {args.sweep} (see --chart-k)")
+        else:
+            found = find(args.models, args.certificates)
+            if args.chart and not any(point.k == args.chart_k for _, _, point in found):
+                raise Unusable(f"--chart: no certificate of K={args.chart_k} under {args.certificates} "
+                               f"(see --chart-k)")
+            checked = verify_all(found, max(1, args.jobs))
+            points = [p for p, _, _ in checked]
         rows = table(points)
         text = markdown(rows)
         print(text)
         if args.readme:
-            replace_table(args.readme, text)
+            replace_table(args.readme, text, SWEEP_MARKERS if args.sweep else (START, END))
         for path, content in ((args.markdown, text + "\n"), (args.csv, csv_text(rows)),
                               (args.json, json_text(rows, checked))):
             if path:

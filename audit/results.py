@@ -156,7 +156,7 @@ def read_points(source: str, models: Path) -> tuple[list[Point], list[str]]:
         return _from_verify_report(doc, where)
     rows = doc.get("rows") if isinstance(doc, dict) else doc
     if isinstance(rows, list) and all(isinstance(r, dict) for r in rows):
-        return _from_sweep(rows, where, models)
+        return from_sweep(rows, where, models)
     raise Unusable(f"{where}: neither a verify report (verify --format json) nor a sweep's results (rows)")
 
 
@@ -177,9 +177,10 @@ def _from_verify_report(doc: dict, where: str) -> tuple[list[Point], list[str]]:
     return points, dropped
 
 
-def _from_sweep(rows: list[dict], where: str, models: Path) -> tuple[list[Point], list[str]]:
+def from_sweep(rows: list[dict], where: str, models: Path) -> tuple[list[Point], list[str]]:
     """Rows of a sweep: configuration (or config), k, digest (or the model's weights path, or
-    its zoo seed), bound ('N/D' or a number), operations, and optionally the certificate."""
+    its zoo seed), bound ('N/D' or a number), operations, and optionally the certificate (its
+    paper's measures are read from it where it still exists, else from the row's own ``MEASURES``)."""
     points, dropped, digests = [], [], {}
     for i, row in enumerate(rows):
         name = row.get("configuration") or row.get("config")
@@ -192,10 +193,12 @@ def _from_sweep(rows: list[dict], where: str, models: Path) -> tuple[list[Point]
             digest = row.get("digest") or (digests.setdefault(weights, _digest(weights)) if weights else None)
             if digest is None:
                 raise KeyError("digest")
-            measured = conventions.comparison(row["certificate"]) if row.get("certificate") else None
-            rule = "subcubic" if _is_subcubic(name) else row.get("strategy") or name
+            certificate = row.get("certificate")
+            measured = (conventions.comparison(certificate) if certificate and Path(certificate).is_file()
+                        else {m: row[m] for m in MEASURES} if all(m in row for m in MEASURES) else None)
+            rule = row_rule(row)
             bound = row["bound"]
-            point = Point(row.get("certificate") or f"{where}#{i}", k, conventions.group_of(rule, name), name,
+            point = Point(certificate or f"{where}#{i}", k, conventions.group_of(rule, name), name,
                           digest, Fraction(bound) if isinstance(bound, str) else Fraction(float(bound)),
                           int(row["operations"]), row.get("verify_seconds", row.get("verify_s")))
         except (KeyError, TypeError, ValueError, ZeroDivisionError, CheckError) as exc:
@@ -211,10 +214,20 @@ def _from_sweep(rows: list[dict], where: str, models: Path) -> tuple[list[Point]
     return points, dropped
 
 
-def _is_subcubic(name: str | None) -> bool:
+MEASURES = ("flop_estimate", "effective_dimension", "hint_numbers")  # the paper's measures a row may carry
+
+
+def row_rule(row: dict) -> str:
+    """The proof rule of a sweep row: subcubic for a sub-cubic configuration, else its strategy."""
     from compact_proofs.strategies import subcubic
 
-    return name in subcubic.CONFIGURATIONS
+    name = row.get("configuration") or row.get("config")
+    return "subcubic" if name in subcubic.CONFIGURATIONS else row.get("strategy") or name
+
+
+def row_group(row: dict) -> str:
+    """The strategy group of a sweep row (``conventions.group_of``)."""
+    return conventions.group_of(row_rule(row), row.get("configuration") or row.get("config"))
 
 
 def _weights(row: dict, models: Path) -> Path | None:

@@ -151,3 +151,43 @@ def test_the_page_renders_in_headless_chromium(reported):
                     "--window-size=1300,2000", f"--screenshot={shot}", (tmp / "out/page/index.html").as_uri()],
                    check=True, capture_output=True, timeout=180)
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 50_000
+
+
+@pytest.fixture(scope="module")
+def swept(tmp_path_factory):
+    """A sweep of one shipped K=4 model: cubic, two of the paper's sub-cubic configurations, one of ours."""
+    tmp = tmp_path_factory.mktemp("sweep")
+    zoo(tmp, "k4/seed50")
+    configurations = ["cubic", "max_diff_exact/mean_query+diff/max_diff_exact",
+                      "max_diff/mean_query+diff/svd", "ours/envelope/rank_one"]
+    done = run("compact-proofs", "sweep", "models/k4/seed50.safetensors", "--strategies", *configurations,
+               "--jobs", "1", "--out", "out/sweep", cwd=tmp)
+    assert done.returncode == 0, done.stderr
+    return tmp, json.loads((tmp / "out/sweep/results.json").read_text())["rows"]
+
+
+def test_report_of_a_sweep_keeps_each_model_s_best_per_group(swept):
+    tmp, rows = swept
+    (tmp / "README.md").write_text("<!-- sweep-table:start -->\nold\n<!-- sweep-table:end -->\n")
+    done = run("compact-proofs", "report", "--sweep", "out/sweep/results.json", "--keep-best", "kept.json",
+               "--readme", "README.md", "--csv", "table.csv", cwd=tmp)
+    assert done.returncode == 0, done.stderr
+    table = list(csv.DictReader(io.StringIO((tmp / "table.csv").read_text())))
+    assert [(r["group"], r["models"]) for r in table] == [("cubic", "1"), ("reference-subcubic", "1"), ("ours", "1")]
+    paper = [r for r in rows if r["configuration"].startswith("max_diff")]
+    assert len(paper) == 2 and float(table[1]["bound_mean"]) == max(r["bound_float"] for r in paper)
+    kept = json.loads((tmp / "kept.json").read_text())
+    assert len(kept["rows"]) == 3 and all("certificate" not in r and r["hint_numbers"] > 0 for r in kept["rows"])
+    assert (tmp / "README.md").read_text().startswith("<!-- sweep-table:start -->\n| K | proof |")
+    again = run("compact-proofs", "report", "--sweep", "kept.json", cwd=tmp)  # the kept rows, their certificates gone
+    assert again.returncode == 0 and again.stdout == done.stdout
+
+
+def test_a_sweep_row_without_a_card_and_misused_options_exit_2(swept):
+    tmp, rows = swept
+    (tmp / "other.json").write_text(json.dumps({"rows": [{**rows[0], "digest": "sha256:" + "0" * 64}]}))
+    done = run("compact-proofs", "report", "--sweep", "other.json", cwd=tmp)
+    assert_one_line_error(done, "no model card under models has its model digest sha256:0000")
+    assert_one_line_error(run("compact-proofs", "report", "--keep-best", "x.json", cwd=tmp), "--keep-best needs --sweep")
+    assert_one_line_error(run("compact-proofs", "report", "--sweep", "other.json", "--html", "page", cwd=tmp),
+                          "--html shows certificates")
