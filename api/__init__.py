@@ -32,12 +32,13 @@ def __getattr__(name: str) -> object:
 class _CallableVerifyPackage(types.ModuleType):
     """``compact_proofs.verify``: the verify package, and callable as the API's ``verify``."""
 
-    def __call__(self, path, weights=None, jobs: int = 1):
+    def __call__(self, path, weights=None, jobs: int = 1, **limits):
         from compact_proofs import python_api
 
-        return python_api.verify(path, weights=weights, jobs=jobs)
+        return python_api.verify(path, weights=weights, jobs=jobs, **limits)
 
-    __call__.__doc__ = "compact_proofs.verify(path, weights=None, jobs=1) -> Result; see python_api.verify"
+    __call__.__doc__ = ("compact_proofs.verify(path, weights=None, jobs=1, max_inputs=..., max_memory=...) -> Result; "
+                        "see python_api.verify")
 
 
 _verify_package.__class__ = _CallableVerifyPackage

@@ -26,7 +26,7 @@ COMMANDS = {
     "prove": ("compact_proofs.strategies.prove", "write certificates for models (brute force, cubic)"),
     "verify": ("compact_proofs.verify.cli", "check certificates with the trusted kernel (the same as `verify`)"),
     "audit": ("compact_proofs.audit.cli", "audit the checker on one certificate (trust, ground truth, mutants)"),
-    "report": ("compact_proofs.audit.report", "the results table (and charts, a web page): verified bounds vs accuracy"),
+    "report": ("compact_proofs.audit.report", "the results table (charts, a web page): verified bounds vs accuracy"),
     "plot": ("compact_proofs.audit.plot", "charts of bound against checked cost, per K (the paper's Figure 3)"),
     "schema": ("compact_proofs.schema", "print a published JSON Schema (certificate, reports)"),
     "sweep": ("compact_proofs.strategies.sweep", "every strategy on every model: prove, verify, one results file"),

@@ -27,6 +27,7 @@ from compact_proofs.checker import kernel
 from compact_proofs.checker.io.weights import Model, load_state_dict
 from compact_proofs.checker.io.weights import load_model as load_weight_file
 from compact_proofs.checker.result import Result
+from compact_proofs.strategies import subcubic
 from compact_proofs.strategies.certificate import envelope, write
 from compact_proofs.strategies.prove import STRATEGIES
 from compact_proofs.training.export import save_model
@@ -61,14 +62,18 @@ def load_model(source: str | os.PathLike | Mapping[str, np.ndarray], config: obj
 
 
 def prove(model_or_path: Model | str | os.PathLike, strategy: str = "cubic",
-          out: str | os.PathLike | None = None) -> Proof:
-    """Run ``strategy`` (``cubic`` or ``brute_force``) on a model (a ``Model`` or a weight file)
-    and write its certificate to ``out``. A model loaded from memory has no weight file for the
-    certificate to name, so its weights are saved beside ``out`` as ``<out stem>.safetensors``
+          out: str | os.PathLike | None = None, config: str | None = None) -> Proof:
+    """Run ``strategy`` (``cubic``, ``brute_force``, ``hybrid`` or ``subcubic``, the last with
+    ``config``: a configuration or group name as ``prove --config``, default ``ours``) on a model
+    (a ``Model`` or a weight file) and write its certificate to ``out``. A model loaded from
+    memory has no weight file for the certificate to name, so its weights are saved beside
+    ``out`` as ``<out stem>.safetensors``
     (and ``out`` is then required). With ``out=None`` nothing is written and the certificate
     names the weight file by its absolute path."""
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r} (choose from {', '.join(sorted(STRATEGIES))})")
+    if config is not None and strategy != "subcubic":
+        raise ValueError("config= names a sub-cubic configuration; it needs strategy='subcubic'")
     model = model_or_path if isinstance(model_or_path, Model) else load_model(model_or_path)
     target = None if out is None else Path(out)
     if model.source != IN_MEMORY:
@@ -81,7 +86,10 @@ def prove(model_or_path: Model | str | os.PathLike, strategy: str = "cubic",
         target.parent.mkdir(parents=True, exist_ok=True)
         if save_model(weight_file, model.config, model.tensors).digest != model.digest:
             raise RuntimeError(f"{weight_file}: the saved weights do not have the model's digest")  # cannot happen
-    proof, covered, stats = STRATEGIES[strategy](model)
+    if strategy == "subcubic":
+        proof, covered, stats = subcubic.prove(model, config=config)
+    else:
+        proof, covered, stats = STRATEGIES[strategy](model)
     claimed = Fraction(covered, model.config.d_vocab ** model.config.n_ctx)
     document = envelope(model, weight_file, target or weight_file, covered, strategy, stats, proof)
     if target is None:
@@ -92,10 +100,11 @@ def prove(model_or_path: Model | str | os.PathLike, strategy: str = "cubic",
 
 
 def verify(path: str | os.PathLike, weights: str | os.PathLike | None = None, jobs: int = 1,
-           max_inputs: int = kernel.MAX_INPUTS) -> Result:
+           max_inputs: int = kernel.MAX_INPUTS, max_memory: int = kernel.DEFAULT_MAX_MEMORY) -> Result:
     """Check one certificate file with the kernel. Never raises for bad input: ``Result.verdict``
     is ``verified``, ``rejected`` or ``error``, ``Result.reason`` says why, and ``Result.bound``
     is the proved accuracy (a Fraction) when verified. ``weights`` overrides the certificate's
     weight path; ``jobs`` sets the brute-force workers; a brute-force check of more than
-    ``max_inputs`` inputs is refused (the kernel's work limit, as ``verify --max-inputs``)."""
-    return kernel.check(path, weights=weights, jobs=jobs, max_inputs=max_inputs)
+    ``max_inputs`` inputs is refused (the kernel's work limit, as ``verify --max-inputs``), and
+    the tables of a cubic check are built in chunks within ``max_memory`` bytes (``--max-memory``)."""
+    return kernel.check(path, weights=weights, jobs=jobs, max_inputs=max_inputs, max_memory=max_memory)

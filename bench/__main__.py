@@ -34,10 +34,12 @@ def modules() -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("names", nargs="*", metavar="MODULE", help=f"benchmarks to run (default all: {', '.join(modules())})")
+    parser.add_argument("names", nargs="*", metavar="MODULE",
+                        help=f"benchmarks to run (default all: {', '.join(modules())})")
     parser.add_argument("--quick", action="store_true", help="one run per figure, heavy cases left out")
     common.add_repeat_options(parser)
-    parser.add_argument("--output", type=Path, default=HERE / "results.json", help="results file (default bench/results.json)")
+    parser.add_argument("--output", type=Path, default=HERE / "results.json",
+                        help="results file (default bench/results.json)")
     args = parser.parse_args(argv)
     unknown = sorted(set(args.names) - set(modules()))
     if unknown:

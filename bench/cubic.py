@@ -59,7 +59,8 @@ def measure(quick: bool = False) -> dict:
                                          "10^6-sample float64 estimate", estimated,
                                          paper_prove_seconds=PAPER_PROVE_SECONDS_K4 if k == 4 else None))
             figures.append(common.figure(f"cubic verify K={k} ({len(models)} models)", checked,
-                                         "10^6-sample float64 estimate", estimated, mean_bound=sum(bounds) / len(bounds)))
+                                         "10^6-sample float64 estimate", estimated,
+                                         mean_bound=sum(bounds) / len(bounds)))
     return {"benchmark": "cubic", "machine": common.machine(), "figures": figures}
 
 

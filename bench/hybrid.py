@@ -31,8 +31,9 @@ def measure(quick: bool = False) -> dict:
             continue
         measured = common.runs("bench.hybrid:verify", common.repeats(quick, heavy=k == 6), certificate=hybrid, jobs=2)
         base = common.runs("bench.hybrid:verify", common.repeats(quick), certificate=cubic, jobs=2)
+        ratio = measured[0]["result"]["operations"] / base[0]["result"]["operations"]
         figures.append(common.figure(f"hybrid verify K={k}, jobs 2", measured, "cubic verify", base,
-                                     operations_ratio=measured[0]["result"]["operations"] / base[0]["result"]["operations"]))
+                                     operations_ratio=ratio))
     return {"benchmark": "hybrid", "machine": common.machine(), "figures": figures}
 
 

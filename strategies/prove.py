@@ -169,7 +169,8 @@ def main(argv: list[str] | None = None, prog: str = "compact-proofs prove") -> i
         args = parser.parse_args(argv)
         if args.list_configs:
             for g in subcubic.GROUPS:
-                print(f"{g}:\n" + "".join(f"  {n}\n" for n in subcubic.CONFIGURATIONS if subcubic.group(n) == g), end="")
+                members = [n for n in subcubic.CONFIGURATIONS if subcubic.group(n) == g]
+                print(f"{g}:\n" + "".join(f"  {n}\n" for n in members), end="")
             return 0
         jobs = plan(args, parser)
         show_progress = progress.wanted()

@@ -237,7 +237,8 @@ class Search:
         for mm, cc in set(zip(self.m[self.c > 0].tolist(), self.c[self.c > 0].tolist())):
             rows = np.nonzero((self.m == mm) & (self.c == cc) & (gap > 0))[0]
             if rows.size:
-                best = max(set(gap[rows].tolist()), key=lambda g: int(np.count_nonzero(gap[rows] <= g)) * (mm - g + 1) ** cc)
+                best = max(set(gap[rows].tolist()),
+                           key=lambda g: int(np.count_nonzero(gap[rows] <= g)) * (mm - g + 1) ** cc)
                 shared[rows[gap[rows] <= best]] = best
         shared[self.c == 0] = gap[self.c == 0]
         return shared
@@ -291,7 +292,8 @@ class Search:
         q, m, c, g = self.q[rows], self.m[rows], self.c[rows], gap[rows]
         proof["cases"] = {"q": q.tolist(), "m": m.tolist(), "c": c.tolist(), "g": g.tolist()}
         covered = sum(math.comb(self.n, int(cc)) * (int(mm) - int(gg) + 1) ** int(cc) for mm, cc, gg in zip(m, c, g))
-        return proof, covered, {"config": name, "cases": len(rows), "search_seconds": round(time.perf_counter() - start, 3)}
+        seconds = round(time.perf_counter() - start, 3)
+        return proof, covered, {"config": name, "cases": len(rows), "search_seconds": seconds}
 
 
 _LAST: list[Search] = []

@@ -125,7 +125,8 @@ def test_commands_run_from_any_directory_even_one_with_a_verify_folder(installed
         (outside / folder / "__init__.py").write_text("raise ImportError('the user folder was imported')\n")
     cert = copy_shipped(outside)
     where = json.loads(installed.run("python", "-c", "import sys, json, compact_proofs.verify.formats as f, "
-                                     "compact_proofs.checker as c; print(json.dumps([f.__file__, c.__file__, sys.path]))",
+                                     "compact_proofs.checker as c; "
+                                     "print(json.dumps([f.__file__, c.__file__, sys.path]))",
                                      cwd=outside).stdout)
     assert [Path(p).is_relative_to(installed.package) for p in where[:2]] == [True, True]
     assert not [p for p in where[2] if (outside / p).resolve().is_relative_to(ROOT)]  # "" is the cwd
@@ -230,4 +231,5 @@ def test_readme_python_api_example(installed, my_model):
     (my_model / "example.py").write_text(readme_block("python-api"))
     out = installed.run("python", "example.py", cwd=my_model).stdout
     assert "claimed 511/512" in out and "verified 511/512" in out
-    assert (my_model / "proofs" / "my-model.json").is_file() and (my_model / "proofs" / "my-model.safetensors").is_file()
+    proofs = my_model / "proofs"
+    assert (proofs / "my-model.json").is_file() and (proofs / "my-model.safetensors").is_file()

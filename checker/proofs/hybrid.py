@@ -125,10 +125,10 @@ def count_correct(tables: Tables, digest: str, cases: cubic.Cases, executor: sha
     ``max_inputs``), check that both together number d_vocab^K, and return the proved count."""
     covered = cubic.check_cases(tables, cases, max_memory=max_memory)
     V, n = tables.config.d_vocab, tables.n_ctx - 1
-    if max_inputs is not None and V ** (n + 1) - covered > max_inputs:
-        raise Unusable(f"{where}: the hybrid proof's cases leave {V ** (n + 1) - covered:.3g} inputs to enumerate, over the "
-                       f"work limit of {max_inputs:.3g}; raise the limit to allow it (verify --max-inputs "
-                       f"{V ** (n + 1) - covered})")
+    left = V ** (n + 1) - covered
+    if max_inputs is not None and left > max_inputs:
+        raise Unusable(f"{where}: the hybrid proof's cases leave {left:.3g} inputs to enumerate, over the "
+                       f"work limit of {max_inputs:.3g}; raise the limit to allow it (verify --max-inputs {left})")
     ft = brute_force.forward_tables(tables, digest)
     case_row = np.full((V, V, n + 1), -1, dtype=np.int64)
     case_row[cases.q, cases.m, cases.c] = np.arange(len(cases.q))

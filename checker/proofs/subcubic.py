@@ -436,7 +436,8 @@ def logit_bounds(tables: Tables, cfg: Config, a_lo: np.ndarray, a_hi: np.ndarray
     if cfg.attention == "envelope":
         interior = cfg.breakpoints[key_max]
         x, v = envelope.chords(interior, lines.L, lines.S)
-        bound = {which: envelope.chord_at(x[key], v[key], interior[key], A) for which, A in (("lo", a_lo), ("hi", a_hi))}
+        bound = {which: envelope.chord_at(x[key], v[key], interior[key], A)
+                 for which, A in (("lo", a_lo), ("hi", a_hi))}
     else:
         groups, inverse = np.unique(np.stack([key, c], axis=1), axis=0, return_inverse=True)
         cost.sort(2 * len(q), 2 * len(q))

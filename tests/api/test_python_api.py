@@ -90,3 +90,14 @@ def test_verify_reports_bad_input_as_a_verdict(tmp_path):
 def test_the_verify_package_is_still_a_package():
     assert callable(compact_proofs.verify) and compact_proofs.verify.cli.main
     assert {"load_model", "prove", "verify", "Proof"} <= set(compact_proofs.__all__)
+
+
+def test_a_sub_cubic_configuration_and_the_kernel_s_limits_pass_through(tmp_path):
+    proof = compact_proofs.prove(ZOO_MODEL, strategy="subcubic", config="reference-quadratic", out=tmp_path / "q.json")
+    assert proof.document["strategy"]["parameters"]["group"] == "reference-quadratic"
+    result = compact_proofs.verify(proof.path, max_memory=1 << 28)
+    assert result.verdict == "verified" and result.bound == proof.claimed
+    with pytest.raises(ValueError, match="strategy='subcubic'"):
+        compact_proofs.prove(ZOO_MODEL, config="ours")
+    limited = compact_proofs.verify(ZOO_MODEL.parents[2] / "certificates/brute_force/k4-seed50.json", max_inputs=1000)
+    assert limited.verdict == "error" and "max_inputs=16777216" in limited.reason

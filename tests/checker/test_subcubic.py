@@ -210,7 +210,8 @@ def test_gap_weights_slot_extremes_convex_logit_bound_convex_endpoint_hold_on_ev
     assert total == covered
 
 
-@pytest.mark.parametrize("name", ["ours/envelope+column/rank_one", "mean_query+max_diff/mean_query+diff/max_diff_subproduct",
+@pytest.mark.parametrize("name", ["ours/envelope+column/rank_one",
+                                  "mean_query+max_diff/mean_query+diff/max_diff_subproduct",
                                   "max_diff/drop_average_query_per_output_logit_reasoning/svd"])
 def test_subcubic_never_forms_a_table_of_three_tokens(name):
     """Cost follows the proof: checking every (q, m, c) case of a d_vocab 160 model allocates no

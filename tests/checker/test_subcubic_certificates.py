@@ -58,10 +58,13 @@ def mutants(proof: dict, covered: int):
         change(p)
         return p
     yield "claim one more input", proof, covered + 1
-    yield "a smaller gap than proved", edit(lambda p: p["cases"]["g"].__setitem__(gapped, p["cases"]["g"][gapped] - 1)), covered
+    yield "a smaller gap than proved", edit(
+        lambda p: p["cases"]["g"].__setitem__(gapped, p["cases"]["g"][gapped] - 1)), covered
     yield "a case listed twice", edit(lambda p: [p["cases"][k].append(p["cases"][k][gapped]) for k in "qmcg"]), covered
-    yield "a query above its max", edit(lambda p: p["cases"]["q"].__setitem__(gapped, p["cases"]["m"][gapped] + 1)), covered
-    yield "a gap beyond the max", edit(lambda p: p["cases"]["g"].__setitem__(gapped, p["cases"]["m"][gapped] + 1)), covered
+    yield "a query above its max", edit(lambda p: p["cases"]["q"].__setitem__(gapped, p["cases"]["m"][gapped] + 1)), \
+        covered
+    yield "a gap beyond the max", edit(lambda p: p["cases"]["g"].__setitem__(gapped, p["cases"]["m"][gapped] + 1)), \
+        covered
     yield "a case with no non-max slot and a gap", edit(
         lambda p: p["cases"]["g"].__setitem__(p["cases"]["c"].index(0), 1)), covered
     yield "c beyond the slots", edit(lambda p: p["cases"]["c"].__setitem__(gapped, 4)), covered

@@ -359,7 +359,8 @@ def test_refuses_missing_short_or_long_storage(tmp_path):
     sd, storages = good_pickle()
     refused(write_pt(tmp_path / "missing.pt", sd, {}), "the archive has no archive/data/0")
     refused(write_pt(tmp_path / "short.pt", sd, {"0": storages["0"][:-1]}), "has 15 bytes, expected 16")
-    refused(write_pt(tmp_path / "long.pt", sd, {"0": storages["0"] + b"\0"}), "data/0 is 17 bytes, over the 16-byte limit")
+    refused(write_pt(tmp_path / "long.pt", sd, {"0": storages["0"] + b"\0"}),
+            "data/0 is 17 bytes, over the 16-byte limit")
 
 
 @pytest.mark.parametrize("record", [

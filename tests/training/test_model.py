@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from compact_proofs.checker.io.weights import tensor_shapes
-from compact_proofs.training.model import PARAM_NAMES, init_params, last_logits, loss_and_grads, max_of_k_config, to_tensors
+from compact_proofs.training.model import (PARAM_NAMES, init_params, last_logits, loss_and_grads, max_of_k_config,
+                                           to_tensors)
 
 TINY = max_of_k_config(3, d_vocab=7, d_model=5, d_head=4)
 

@@ -61,7 +61,8 @@ def test_shipped_model_loads_under_its_cards_digest(k, seed):
     if k <= 5:
         assert acc["method"] == "exhaustive" and acc["total"] == 64 ** k
         assert acc["correct"] + acc["near_ties"] + acc["wrong"] == acc["total"]
-        assert acc["fraction"] == f"{acc['correct']}/{acc['total']}" and acc["accuracy"] == acc["correct"] / acc["total"]
+        assert acc["fraction"] == f"{acc['correct']}/{acc['total']}"
+        assert acc["accuracy"] == acc["correct"] / acc["total"]
     else:
         assert acc["method"] == "sample" and acc["samples"] == 1_000_000
         assert acc["ci95"][0] <= acc["accuracy"] <= acc["ci95"][1]
@@ -108,7 +109,8 @@ def test_zoo_refuses_seeds_outside_a_ks_zoo(capsys):
 
 
 @pytest.mark.parametrize("inside", [Path(compact_proofs.__file__).parent / "models",
-                                    Path(sysconfig.get_paths()["purelib"]) / "models"], ids=["package", "site-packages"])
+                                    Path(sysconfig.get_paths()["purelib"]) / "models"],
+                         ids=["package", "site-packages"])
 def test_zoo_refuses_to_write_inside_the_installation(inside, capsys):
     assert zoo_main(["--k", "4", "--seeds", "50", "--out", str(inside)]) == 2
     assert "is inside the installation" in capsys.readouterr().err and not inside.exists()
