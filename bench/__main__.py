@@ -8,7 +8,7 @@
 A benchmark module is any bench/NAME.py (other than common.py) exposing
 ``measure(quick: bool = False) -> dict`` and ``main(argv) -> int``. Figures come from its
 ``"figures"`` list (``bench.common.figure``: median seconds, baseline measured in the same run,
-ratio, peak memory); a module without one is printed with its own ``render`` after the table.
+ratio, peak memory); a module's own ``render``, where it has one, prints the rest after the table.
 Nothing here is a timed test. Each module's entry in the results file records the command, date
 and machine of the run that measured it; naming modules re-measures those and keeps the others.
 """
@@ -58,9 +58,9 @@ def main(argv: list[str] | None = None) -> int:
         results[name] = figures
         if isinstance(figures.get("figures"), list):
             table += common.render(figures["figures"])
-        elif hasattr(module, "render"):
+        if hasattr(module, "render"):  # what the module measures beyond its figures
             extra.append(module.render(figures))
-        else:
+        elif not isinstance(figures.get("figures"), list):
             extra.append(json.dumps(figures, indent=1))
     kept = {}
     if args.names and args.output.is_file():
