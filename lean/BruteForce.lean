@@ -214,28 +214,76 @@ def bfMag (R : Rnd α) (Ti : IvTables α) (Vo q i t : Nat) : α :=
 def bfTheta (R : Rnd α) (Ti : IvTables α) (Vo q i t : Nat) (gamma twice : α) : α :=
   R.up (R.up (bfWidth R Ti Vo q i t + R.up (gamma * bfMag R Ti Vo q i t)) * twice)
 
-/-- `total[j]`: the float sum `lo[0, x_0, j] + lo[1, x_1, j] + ... + lo[K-1, q, j]`, left to right. -/
-def bfTotal (fladd : α → α → α) (R : Rnd α) (Ti : IvTables α) (q : Nat) (x : Nat → Nat) (n j : Nat) : α :=
+/-- The float sum `lo[0, x_0, j] + lo[1, x_1, j] + ... + lo[K-1, x_{K-1}, j]`, left to right in
+position order (the error lemma `bf_total_err` is stated for it; the kernel's order is `bfTotal`). -/
+def bfSum (fladd : α → α → α) (R : Rnd α) (Ti : IvTables α) (q : Nat) (x : Nat → Nat) (n j : Nat) : α :=
   flSum fladd (fun i => (bfA R Ti q i (x i) j).lo) (n+1)
 
-/-- `threshold`: `theta[K-1, q]`, then `up(threshold + theta[i, x_i])` for `i = 0, ..., K-2`. -/
-def bfThreshold (R : Rnd α) (Ti : IvTables α) (Vo q : Nat) (gamma twice : α) (x : Nat → Nat) (n : Nat) : α :=
-  upFold R (bfTheta R Ti Vo q n q gamma twice) (fun i => bfTheta R Ti Vo q i (x i) gamma twice) n
+/-- The tables with their position axis read in the order `o` (`o k` is the position summed
+k-th): `PVOU` and the position weights of position `o k` at index `k`. -/
+def bfPermIv (Ti : IvTables α) (o : Nat → Nat) : IvTables α :=
+  { EVOU := Ti.EVOU, PVOU := fun k j => Ti.PVOU (o k) j, EUPU := Ti.EUPU, tok := Ti.tok,
+    pos := fun q k => Ti.pos q (o k) }
 
-/-- `highest(total, -1)` after `put_along_axis(total, top, -inf)`: over `j ≠ m` (`bot` is the `-inf`). -/
-def bfY (fladd : α → α → α) (R : Rnd α) (Ti : IvTables α) (Vo : Nat) (bot : α) (q : Nat) (x : Nat → Nat)
+/-- The exact tables with their position axis read in the order `o`. -/
+def bfPermT (T : Tables α) (o : Nat → Nat) : Tables α :=
+  { EQKE := T.EQKE, EQKP := fun q k => T.EQKP q (o k), EVOU := T.EVOU, PVOU := fun k j => T.PVOU (o k) j,
+    EUPU := T.EUPU }
+
+theorem encloses_perm {exp : α → α} {isq : α} {T : Tables α} {a b : Nat → α} {Ti : IvTables α}
+    (hE : Encloses exp isq T a b Ti) (o : Nat → Nat) : Encloses exp isq (bfPermT T o) a b (bfPermIv Ti o) :=
+  ⟨hE.evou, fun k j => hE.pvou (o k) j, hE.eupu, hE.tok, fun q k => hE.pos q (o k)⟩
+
+/-- `total[j]` as `count_grids` computes it: the float sum of `lo[o k, x_{o k}, j]` for
+`k = 0, 1, ..., K-1`, left to right (`base = lo[K-1][:, q]`, then `floats(... + lo[i][:, t])`
+for the fixed, outer and axis positions in turn): the terms in the order `o`. -/
+def bfTotal (fladd : α → α → α) (R : Rnd α) (Ti : IvTables α) (q : Nat) (x o : Nat → Nat) (n j : Nat) : α :=
+  bfSum fladd R (bfPermIv Ti o) q (fun k => x (o k)) n j
+
+/-- `bound`: `theta[o 0, x_{o 0}]` (`base_bound = theta[K-1, q]`), then
+`up(bound + theta[o k, x_{o k}])` for `k = 1, ..., K-1`: the same order as the sum. -/
+def bfThreshold (R : Rnd α) (Ti : IvTables α) (Vo q : Nat) (gamma twice : α) (x o : Nat → Nat) (n : Nat) : α :=
+  upFold R (bfTheta R Ti Vo q (o 0) (x (o 0)) gamma twice)
+    (fun k => bfTheta R Ti Vo q (o (k+1)) (x (o (k+1))) gamma twice) n
+
+/-- `highest(total, 0)` after `total[top, columns] = -inf`: over `j ≠ m` (`bot` is the `-inf`). -/
+def bfY (fladd : α → α → α) (R : Rnd α) (Ti : IvTables α) (Vo : Nat) (bot : α) (q : Nat) (x o : Nat → Nat)
     (n : Nat) : α :=
-  maxIf bot (notM (LC.maxTok x (n+1))) (fun j => bfTotal fladd R Ti q x n j) Vo
+  maxIf bot (notM (LC.maxTok x (n+1))) (fun j => bfTotal fladd R Ti q x o n j) Vo
 
-/-- `d = x - y` in floats, `x = total[top]`, `top` the maximum token. -/
+/-- `d = floats(x - highest(total, 0))`, `x = total[top, columns]`, `top` the maximum token. -/
 def bfD (fladd flsub : α → α → α) (R : Rnd α) (Ti : IvTables α) (Vo : Nat) (bot : α) (q : Nat)
-    (x : Nat → Nat) (n : Nat) : α :=
-  flsub (bfTotal fladd R Ti q x n (LC.maxTok x (n+1))) (bfY fladd R Ti Vo bot q x n)
+    (x o : Nat → Nat) (n : Nat) : α :=
+  flsub (bfTotal fladd R Ti q x o n (LC.maxTok x (n+1))) (bfY fladd R Ti Vo bot q x o n)
 
-/-- The kernel counts the input iff `d > threshold`. -/
+/-- The kernel counts the input iff `d > bound` (`count_above(d, bound)`), with the query `x n`. -/
 def BFPass (fladd flsub : α → α → α) (R : Rnd α) (Ti : IvTables α) (Vo : Nat) (bot gamma twice : α)
-    (x : Nat → Nat) (n : Nat) : Prop :=
-  bfThreshold R Ti Vo (x n) gamma twice x n < bfD fladd flsub R Ti Vo bot (x n) x n
+    (x o : Nat → Nat) (n : Nat) : Prop :=
+  bfThreshold R Ti Vo (x n) gamma twice x o n < bfD fladd flsub R Ti Vo bot (x n) x o n
+
+/-- The brute-force rule's order (`count_blocks`: no fixed positions, the prefix `0..head-1` as
+outer pins, the axes `head..K-2`): the query `K-1` first, then positions `0, 1, ..., K-2`. -/
+def bfOrder (n : Nat) : Nat → Nat
+  | 0 => n
+  | k+1 => k
+
+theorem bfOrder_lt (n : Nat) : (k : Nat) → nlt k (n+1) → nlt (bfOrder n k) (n+1)
+  | 0, _ => nlt_succ_self n
+  | k+1, h => nlt_step k n h
+
+theorem sumN_first (g : Nat → α) : (n : Nat) → sumN g (n+1) = g 0 + sumN (fun k => g (k+1)) n
+  | 0 => by
+    show 0 + g 0 = g 0 + 0
+    rw [zero_add (g 0), add_zero (g 0)]
+  | n+1 => by
+    show sumN g (n+1) + g (n+1) = g 0 + (sumN (fun k => g (k+1)) n + g (n+1))
+    rw [sumN_first g n, add_assoc]
+
+/-- Summing in the order `bfOrder n` is summing. -/
+theorem bfOrder_perm (f : Nat → α) (n : Nat) : sumN (fun k => f (bfOrder n k)) (n+1) = sumN f (n+1) := by
+  rw [sumN_first (fun k => f (bfOrder n k)) n]
+  show f n + sumN f n = sumN f n + f n
+  exact add_comm (f n) (sumN f n)
 
 /-! ## The test's error term covers the float sums -/
 
@@ -267,9 +315,9 @@ theorem bf_total_err (R : Rnd α) (exp : α → α) (isq : α) (T : Tables α) (
     (hK : ofN (n+1) * u + ofN (n+1) * u ≤ 1) (x : Nat → Nat)
     (hM : ∀ i, nlt i (n+1) → bfMag R Ti Vo q i (x i) ≤ Mbig) (hguard : ofN (n+1) * Mbig < pw (1 + 1) 1000)
     (j : Nat) (hj : nlt j Vo) :
-    abs (bfTotal fladd R Ti q x n j - sumN (bfExact exp isq T a b q x j) (n+1))
+    abs (bfSum fladd R Ti q x n j - sumN (bfExact exp isq T a b q x j) (n+1))
         ≤ sumN (bfErr R Ti Vo q gamma x) (n+1) ∧
-      abs (bfTotal fladd R Ti q x n j) ≤ (1 + 1) * pw (1 + 1) 1000 := by
+      abs (bfSum fladd R Ti q x n j) ≤ (1 + 1) * pw (1 + 1) 1000 := by
   have hP : pw (1 + u) n ≤ 1 + 1 := by
     have hKn : ofN n * u + ofN n * u ≤ 1 := by
       have e : ofN (n+1) * u = ofN n * u + u := by
@@ -311,16 +359,16 @@ theorem bf_total_err (R : Rnd α) (exp : α → α) (isq : α) (T : Tables α) (
     rw [← sumN_sub (bfExact exp isq T a b q x j) (fun i => (bfA R Ti q i (x i) j).lo) (n+1)]
     exact sumN_le _ _ (n+1) (fun i _ => le_trans (sub_le_sub (hhi i) (le_refl _)) (hwid i))
   have hg0 : 0 ≤ pw (1 + u) n - 1 := sub_nonneg_of_le hP1
-  have hrnd : abs (bfTotal fladd R Ti q x n j - sumN (fun i => (bfA R Ti q i (x i) j).lo) (n+1))
+  have hrnd : abs (bfSum fladd R Ti q x n j - sumN (fun i => (bfA R Ti q i (x i) j).lo) (n+1))
       ≤ gamma * sumN (fun i => bfMag R Ti Vo q i (x i)) (n+1) :=
     le_trans hfl (le_trans (mul_le_mul_of_nonneg_left hS1 hg0)
       (mul_le_mul_of_nonneg_right hg (sumN_nonneg _ (n+1) (fun i _ => le_maxIf_start 0 _ _ Vo))))
   -- |Û - S| ≤ |Û - L| + (S - L) ≤ gamma Σ mag + Σ width
-  have hsplit : bfTotal fladd R Ti q x n j - sumN (bfExact exp isq T a b q x j) (n+1)
-      = (bfTotal fladd R Ti q x n j - sumN (fun i => (bfA R Ti q i (x i) j).lo) (n+1))
+  have hsplit : bfSum fladd R Ti q x n j - sumN (bfExact exp isq T a b q x j) (n+1)
+      = (bfSum fladd R Ti q x n j - sumN (fun i => (bfA R Ti q i (x i) j).lo) (n+1))
         + -(sumN (bfExact exp isq T a b q x j) (n+1) - sumN (fun i => (bfA R Ti q i (x i) j).lo) (n+1)) := by
     rw [neg_sub, sub_add_sub_cancel]
-  have herr : abs (bfTotal fladd R Ti q x n j - sumN (bfExact exp isq T a b q x j) (n+1))
+  have herr : abs (bfSum fladd R Ti q x n j - sumN (bfExact exp isq T a b q x j) (n+1))
       ≤ sumN (bfErr R Ti Vo q gamma x) (n+1) := by
     rw [hsplit]
     have e : sumN (bfErr R Ti Vo q gamma x) (n+1)
@@ -333,8 +381,8 @@ theorem bf_total_err (R : Rnd α) (exp : α → α) (isq : α) (T : Tables α) (
     rw [← abs_of_nonneg hgap0] at hgap1
     exact le_trans (abs_neg_le _) hgap1
   -- |Û| ≤ |Û - L| + |L| ≤ (P - 1) Σ|lo| + Σ|lo| = P Σ|lo|
-  have htot : abs (bfTotal fladd R Ti q x n j) ≤ (1 + 1) * pw (1 + 1) 1000 := by
-    have h1 := abs_le_sub_add (bfTotal fladd R Ti q x n j) (sumN (fun i => (bfA R Ti q i (x i) j).lo) (n+1))
+  have htot : abs (bfSum fladd R Ti q x n j) ≤ (1 + 1) * pw (1 + 1) 1000 := by
+    have h1 := abs_le_sub_add (bfSum fladd R Ti q x n j) (sumN (fun i => (bfA R Ti q i (x i) j).lo) (n+1))
     have h2 := add_le_add hfl (abs_sumN_le (fun i => (bfA R Ti q i (x i) j).lo) (n+1))
     have e : (pw (1 + u) n - 1) * sumN (fun i => abs (bfA R Ti q i (x i) j).lo) (n+1)
           + sumN (fun i => abs (bfA R Ti q i (x i) j).lo) (n+1)
@@ -369,30 +417,34 @@ theorem brute_force_sound (R : Rnd α) (exp : α → α) (exp_pos : ∀ a, 0 < e
     (x : Nat → Nat) (hx : ∀ i, OF.nlt i (n+1) → OF.nlt (x i) V)
     (hM : ∀ i, OF.nlt i (n+1) → OF.bfMag R Ti Vo (x n) i (x i) ≤ Mbig)
     (hguard : OF.ofN (n+1) * Mbig < OF.pw (1 + 1) 1000)
-    (hpass : OF.BFPass fladd flsub R Ti Vo bot gamma twice x n) :
+    (o : Nat → Nat) (ho : ∀ k, OF.nlt k (n+1) → OF.nlt (o k) (n+1))
+    (hperm : ∀ f : Nat → α, OF.sumN (fun k => f (o k)) (n+1) = OF.sumN f (n+1))
+    (hpass : OF.BFPass fladd flsub R Ti Vo bot gamma twice x o n) :
     OF.Correct (OF.tableLogit exp isq T n x) Vo (LC.maxTok x (n+1)) := fun j hj hjm => by
   have hmV : OF.nlt (LC.maxTok x (n+1)) V :=
     LC.maxTok_lt x V (LC.nlt_of_nle_of_nlt 0 (x 0) V trivial (hx 0 (OF.nlt_zero_succ n))) (n+1) hx
   have hmVo : OF.nlt (LC.maxTok x (n+1)) Vo := LC.nlt_of_nlt_of_nle _ V Vo hmV hVo
   have hg0 : 0 ≤ gamma := OF.le_trans (OF.sub_nonneg_of_le (OF.one_le_pw hu0 n)) hg
-  have herr := fun j' (hj' : OF.nlt j' Vo) => OF.bf_total_err R exp isq T a b Ti hE fladd u hu0 hadd n Vo (x n)
-    gamma Mbig hg hK x hM hguard j' hj'
+  -- the sums in the kernel's order `o` are sums over the tables read in that order
+  have herr := fun j' (hj' : OF.nlt j' Vo) => OF.bf_total_err R exp isq (OF.bfPermT T o) a b (OF.bfPermIv Ti o)
+    (OF.encloses_perm hE o) fladd u hu0 hadd n Vo (x n) gamma Mbig hg hK (fun k => x (o k))
+    (fun k hk => hM (o k) (ho k hk)) hguard j' hj'
   have hJ := herr j hj
   have hMm := herr (LC.maxTok x (n+1)) hmVo
   -- y is at least total_j and at most 2 · 2^1000
   have hG2 : (0 : α) ≤ (1 + 1) * OF.pw (1 + 1) 1000 :=
     OF.mul_nonneg (OF.add_nonneg OF.zero_le_one OF.zero_le_one)
       (OF.pw_nonneg (OF.add_nonneg OF.zero_le_one OF.zero_le_one) 1000)
-  have hy1 : OF.bfTotal fladd R Ti (x n) x n j ≤ OF.bfY fladd R Ti Vo bot (x n) x n :=
-    OF.le_maxIf bot _ (fun j' => OF.bfTotal fladd R Ti (x n) x n j') Vo j hj (OF.notM_of_ne hjm)
-  have hy2 : OF.bfY fladd R Ti Vo bot (x n) x n ≤ (1 + 1) * OF.pw (1 + 1) 1000 :=
-    OF.maxIf_le bot _ (fun j' => OF.bfTotal fladd R Ti (x n) x n j') _ (OF.le_trans hbot hG2) Vo
+  have hy1 : OF.bfTotal fladd R Ti (x n) x o n j ≤ OF.bfY fladd R Ti Vo bot (x n) x o n :=
+    OF.le_maxIf bot _ (fun j' => OF.bfTotal fladd R Ti (x n) x o n j') Vo j hj (OF.notM_of_ne hjm)
+  have hy2 : OF.bfY fladd R Ti Vo bot (x n) x o n ≤ (1 + 1) * OF.pw (1 + 1) 1000 :=
+    OF.maxIf_le bot _ (fun j' => OF.bfTotal fladd R Ti (x n) x o n j') _ (OF.le_trans hbot hG2) Vo
       (fun j' hj' => OF.le_trans (OF.le_abs_self _) (herr j' hj').2)
   -- |x̂ - y| ≤ 4 · 2^1000 ≤ 2^1023: the final subtraction is in the standard model
   have hxlo := (OF.abs_le_elim hMm.2).1
   have hxhi := (OF.abs_le_elim hMm.2).2
   have hylo := OF.le_trans (OF.abs_le_elim hJ.2).1 hy1
-  have hbound : OF.abs (OF.bfTotal fladd R Ti (x n) x n (LC.maxTok x (n+1)) - OF.bfY fladd R Ti Vo bot (x n) x n)
+  have hbound : OF.abs (OF.bfTotal fladd R Ti (x n) x o n (LC.maxTok x (n+1)) - OF.bfY fladd R Ti Vo bot (x n) x o n)
       ≤ OF.pw (1 + 1) 1023 := by
     refine OF.le_trans (OF.abs_le_of ?_ ?_) (OF.le_trans (OF.le_of_eq (OF.two_mul _).symm) OF.four_guard)
     · rw [OF.neg_add_distrib]
@@ -402,55 +454,61 @@ theorem brute_force_sound (R : Rnd α) (exp : α → α) (exp_pos : ∀ a, 0 < e
       exact h
   have hd := hsub _ _ hbound
   -- the threshold covers twice the error, rounding included
-  have hErr0 : 0 ≤ OF.sumN (OF.bfErr R Ti Vo (x n) gamma x) (n+1) :=
-    OF.sumN_nonneg _ (n+1) (fun i _ => OF.bfErr_nonneg R Ti Vo (x n) gamma hg0 x i)
+  have hErr0 : 0 ≤ OF.sumN (OF.bfErr R (OF.bfPermIv Ti o) Vo (x n) gamma (fun k => x (o k))) (n+1) :=
+    OF.sumN_nonneg _ (n+1) (fun i _ => OF.bfErr_nonneg R (OF.bfPermIv Ti o) Vo (x n) gamma hg0 (fun k => x (o k)) i)
   have htw0 : 0 ≤ twice := OF.le_trans (OF.mul_nonneg (OF.add_nonneg OF.zero_le_one OF.zero_le_one)
     (OF.add_nonneg OF.zero_le_one hu0)) htw
-  have htheta : ∀ i t, OF.bfErr R Ti Vo (x n) gamma (fun _ => t) i * ((1 + 1) * (1 + u))
-      ≤ OF.bfTheta R Ti Vo (x n) i t gamma twice := fun i t =>
-    OF.le_trans (OF.mul_le_mul_of_nonneg_left htw (OF.bfErr_nonneg R Ti Vo (x n) gamma hg0 (fun _ => t) i))
+  have htheta : ∀ i t, OF.bfErr R (OF.bfPermIv Ti o) Vo (x n) gamma (fun _ => t) i * ((1 + 1) * (1 + u))
+      ≤ OF.bfTheta R (OF.bfPermIv Ti o) Vo (x n) i t gamma twice := fun i t =>
+    OF.le_trans (OF.mul_le_mul_of_nonneg_left htw (OF.bfErr_nonneg R (OF.bfPermIv Ti o) Vo (x n) gamma hg0 (fun _ => t) i))
       (OF.le_trans (OF.mul_le_mul_of_nonneg_right
         (OF.le_trans (OF.add_le_add_left (R.le_up _) _) (R.le_up _)) htw0) (R.le_up _))
-  have hT : (1 + u) * ((1 + 1) * OF.sumN (OF.bfErr R Ti Vo (x n) gamma x) (n+1))
-      ≤ OF.bfThreshold R Ti Vo (x n) gamma twice x n := by
-    have h1 := OF.le_upFold R (OF.bfTheta R Ti Vo (x n) n (x n) gamma twice)
-      (fun i => OF.bfTheta R Ti Vo (x n) i (x i) gamma twice) n
-    have h2 : OF.sumN (fun i => OF.bfErr R Ti Vo (x n) gamma x i * ((1 + 1) * (1 + u))) (n+1)
-        ≤ OF.sumN (fun i => OF.bfTheta R Ti Vo (x n) i (x i) gamma twice) (n+1) :=
-      OF.sumN_le _ _ (n+1) (fun i _ => htheta i (x i))
-    rw [OF.sumN_mul_right ((1 + 1) * (1 + u)) (OF.bfErr R Ti Vo (x n) gamma x) (n+1)] at h2
-    have e : (1 + u) * ((1 + 1) * OF.sumN (OF.bfErr R Ti Vo (x n) gamma x) (n+1))
-        = OF.sumN (OF.bfErr R Ti Vo (x n) gamma x) (n+1) * ((1 + 1) * (1 + u)) := by
+  have hT : (1 + u) * ((1 + 1) * OF.sumN (OF.bfErr R (OF.bfPermIv Ti o) Vo (x n) gamma (fun k => x (o k))) (n+1))
+      ≤ OF.bfThreshold R Ti Vo (x n) gamma twice x o n := by
+    have h1 := OF.le_upFold R (OF.bfTheta R Ti Vo (x n) (o 0) (x (o 0)) gamma twice)
+      (fun k => OF.bfTheta R Ti Vo (x n) (o (k+1)) (x (o (k+1))) gamma twice) n
+    have h2 : OF.sumN (fun i => OF.bfErr R (OF.bfPermIv Ti o) Vo (x n) gamma (fun k => x (o k)) i * ((1 + 1) * (1 + u))) (n+1)
+        ≤ OF.sumN (fun k => OF.bfTheta R (OF.bfPermIv Ti o) Vo (x n) k (x (o k)) gamma twice) (n+1) :=
+      OF.sumN_le _ _ (n+1) (fun i _ => htheta i (x (o i)))
+    rw [OF.sumN_mul_right ((1 + 1) * (1 + u)) (OF.bfErr R (OF.bfPermIv Ti o) Vo (x n) gamma (fun k => x (o k))) (n+1)] at h2
+    have e : (1 + u) * ((1 + 1) * OF.sumN (OF.bfErr R (OF.bfPermIv Ti o) Vo (x n) gamma (fun k => x (o k))) (n+1))
+        = OF.sumN (OF.bfErr R (OF.bfPermIv Ti o) Vo (x n) gamma (fun k => x (o k))) (n+1) * ((1 + 1) * (1 + u)) := by
       rw [← OF.mul_assoc (1 + u) (1 + 1) _, OF.mul_comm (1 + u) (1 + 1), OF.mul_comm _ (OF.sumN _ _)]
     rw [e]
-    refine OF.le_trans h2 ?_
-    show OF.sumN (fun i => OF.bfTheta R Ti Vo (x n) i (x i) gamma twice) n + OF.bfTheta R Ti Vo (x n) n (x n) gamma twice
-      ≤ OF.bfThreshold R Ti Vo (x n) gamma twice x n
-    rw [OF.add_comm]
-    exact h1
+    -- the bound adds the same terms in the same order, starting from the query's
+    exact OF.le_trans h2 (OF.le_trans (OF.le_of_eq (OF.sumN_first
+      (fun k => OF.bfTheta R (OF.bfPermIv Ti o) Vo (x n) k (x (o k)) gamma twice) n)) h1)
   have hsign := fl_sign_test hd hu0 hu1
     (OF.mul_nonneg (OF.add_nonneg OF.zero_le_one OF.zero_le_one) hErr0) hT hpass
   -- the exact sums: S_m - S_j > 0
   rw [OF.two_mul] at hsign
-  have hS : 0 < OF.sumN (OF.bfExact exp isq T a b (x n) x (LC.maxTok x (n+1))) (n+1)
-      - OF.sumN (OF.bfExact exp isq T a b (x n) x j) (n+1) := by
+  have hS : 0 < OF.sumN (OF.bfExact exp isq (OF.bfPermT T o) a b (x n) (fun k => x (o k)) (LC.maxTok x (n+1))) (n+1)
+      - OF.sumN (OF.bfExact exp isq (OF.bfPermT T o) a b (x n) (fun k => x (o k)) j) (n+1) := by
     have h1 := OF.lt_of_lt_of_le hsign (OF.sub_le_sub (OF.le_refl _) hy1)
-    have hxm : OF.bfTotal fladd R Ti (x n) x n (LC.maxTok x (n+1))
-        ≤ OF.sumN (OF.bfErr R Ti Vo (x n) gamma x) (n+1) + OF.sumN (OF.bfExact exp isq T a b (x n) x (LC.maxTok x (n+1))) (n+1) := by
-      have h := OF.add_le_add_right (OF.abs_le_elim hMm.1).2 (OF.sumN (OF.bfExact exp isq T a b (x n) x (LC.maxTok x (n+1))) (n+1))
+    have hxm : OF.bfTotal fladd R Ti (x n) x o n (LC.maxTok x (n+1))
+        ≤ OF.sumN (OF.bfErr R (OF.bfPermIv Ti o) Vo (x n) gamma (fun k => x (o k))) (n+1) + OF.sumN (OF.bfExact exp isq (OF.bfPermT T o) a b (x n) (fun k => x (o k)) (LC.maxTok x (n+1))) (n+1) := by
+      have h := OF.add_le_add_right (OF.abs_le_elim hMm.1).2 (OF.sumN (OF.bfExact exp isq (OF.bfPermT T o) a b (x n) (fun k => x (o k)) (LC.maxTok x (n+1))) (n+1))
       rw [OF.sub_add_cancel] at h
       exact h
-    have hxj : -OF.sumN (OF.bfErr R Ti Vo (x n) gamma x) (n+1) + OF.sumN (OF.bfExact exp isq T a b (x n) x j) (n+1)
-        ≤ OF.bfTotal fladd R Ti (x n) x n j := by
-      have h := OF.add_le_add_right (OF.abs_le_elim hJ.1).1 (OF.sumN (OF.bfExact exp isq T a b (x n) x j) (n+1))
+    have hxj : -OF.sumN (OF.bfErr R (OF.bfPermIv Ti o) Vo (x n) gamma (fun k => x (o k))) (n+1) + OF.sumN (OF.bfExact exp isq (OF.bfPermT T o) a b (x n) (fun k => x (o k)) j) (n+1)
+        ≤ OF.bfTotal fladd R Ti (x n) x o n j := by
+      have h := OF.add_le_add_right (OF.abs_le_elim hJ.1).1 (OF.sumN (OF.bfExact exp isq (OF.bfPermT T o) a b (x n) (fun k => x (o k)) j) (n+1))
       rw [OF.sub_add_cancel] at h
       exact h
     have h2 := OF.lt_of_lt_of_le h1 (OF.sub_le_sub hxm hxj)
-    rw [OF.add_sub_add, OF.sub_def (OF.sumN (OF.bfErr R Ti Vo (x n) gamma x) (n+1)), OF.neg_neg] at h2
+    rw [OF.add_sub_add, OF.sub_def (OF.sumN (OF.bfErr R (OF.bfPermIv Ti o) Vo (x n) gamma (fun k => x (o k))) (n+1)), OF.neg_neg] at h2
     have h3 := OF.sub_pos_of_lt h2
-    rw [OF.add_comm (OF.sumN (OF.bfErr R Ti Vo (x n) gamma x) (n+1) + OF.sumN (OF.bfErr R Ti Vo (x n) gamma x) (n+1)),
+    rw [OF.add_comm (OF.sumN (OF.bfErr R (OF.bfPermIv Ti o) Vo (x n) gamma (fun k => x (o k))) (n+1) + OF.sumN (OF.bfErr R (OF.bfPermIv Ti o) Vo (x n) gamma (fun k => x (o k))) (n+1)),
       OF.add_sub_cancel] at h3
     exact h3
+  -- back to position order: the order `o` is a permutation (`hperm`)
+  have e1 : OF.sumN (OF.bfExact exp isq (OF.bfPermT T o) a b (x n) (fun k => x (o k)) (LC.maxTok x (n+1))) (n+1)
+      = OF.sumN (OF.bfExact exp isq T a b (x n) x (LC.maxTok x (n+1))) (n+1) :=
+    hperm (OF.bfExact exp isq T a b (x n) x (LC.maxTok x (n+1)))
+  have e2 : OF.sumN (OF.bfExact exp isq (OF.bfPermT T o) a b (x n) (fun k => x (o k)) j) (n+1)
+      = OF.sumN (OF.bfExact exp isq T a b (x n) x j) (n+1) :=
+    hperm (OF.bfExact exp isq T a b (x n) x j)
+  rw [e1, e2] at hS
   -- from the sums to the logits (`margin_decomposition` with the kernel's weights)
   have hZ : 0 < OF.sumN (fun i => OF.tokW exp isq T a (x n) (x i) * OF.posW exp isq T b (x n) i) (n+1) :=
     OF.sumN_pos _ (n+1) (OF.nlt_zero_succ n) (fun i _ => OF.mul_pos (exp_pos _) (exp_pos _))
@@ -480,11 +538,12 @@ theorem ltB_true {a b : α} : (d : Decidable (b ≤ a)) → ltD a b d = true →
   | Decidable.isTrue _, h => False.elim (LC.false_ne_true h)
   | Decidable.isFalse h', _ => lt_of_not_le h'
 
-/-- The test for an input list (slots, then the query), decided: `threshold < d`. -/
+/-- The brute-force rule's test for an input list (slots, then the query), decided: `bound < d`,
+the sums in the order `bfOrder n` (query first). -/
 def bfPassB (fladd flsub : α → α → α) (R : Rnd α) (Ti : IvTables α) (Vo : Nat) (bot gamma twice : α)
     (n : Nat) (l : List Nat) : Bool :=
-  ltB (bfThreshold R Ti Vo (LC.lnth l n) gamma twice (LC.lnth l) n)
-    (bfD fladd flsub R Ti Vo bot (LC.lnth l n) (LC.lnth l) n)
+  ltB (bfThreshold R Ti Vo (LC.lnth l n) gamma twice (LC.lnth l) (bfOrder n) n)
+    (bfD fladd flsub R Ti Vo bot (LC.lnth l n) (LC.lnth l) (bfOrder n) n)
 
 end
 
@@ -510,10 +569,37 @@ end LC
 section
 variable {α : Type} [OrdField α]
 
-/-- sound: brute_force. The kernel's brute-force count, the number of inputs (each of the
-`V^(n+1)` lists of `words (rangeL V) (n+1)`, the enumeration `count_correct` performs query by
-query) whose test passes, is at most the number of correct inputs; the guard is checked per
-query token `q` with its own maximum magnitude `Mbig q` (`brute_force_count`). -/
+/-- sound: brute_force. One input of the brute-force enumeration (a list of `words (rangeL V)
+(n+1)`: `n` slots, then the query) whose test passes (`bfPassB`, sums in the rule's order
+`bfOrder n`) is correct; the guard is taken per query token `q` with a bound `Mbig q` of its
+magnitudes (the kernel checks one bound for all queries, `K max_{q,i,t} magnitude < 2^1000`,
+which is the case `Mbig q = max`). -/
+theorem brute_force_pass_sound (R : Rnd α) (exp : α → α) (exp_pos : ∀ a, 0 < exp a)
+    (exp_add : ∀ a b, exp (a + b) = exp a * exp b) (isq : α) (T : Tables α) (a b : Nat → α)
+    (Ti : IvTables α) (hE : Encloses exp isq T a b Ti) (fladd flsub : α → α → α) (u : α)
+    (hu0 : 0 ≤ u) (hu1 : u < 1)
+    (hadd : ∀ p q : α, OF.abs (p + q) ≤ OF.pw (1 + 1) 1023 → OF.abs (fladd p q - (p + q)) ≤ u * OF.abs (p + q))
+    (hsub : ∀ p q : α, OF.abs (p - q) ≤ OF.pw (1 + 1) 1023 → OF.abs (flsub p q - (p - q)) ≤ u * OF.abs (p - q))
+    (n V Vo : Nat) (hVo : LC.nle V Vo) (gamma twice bot : α) (Mbig : Nat → α)
+    (hg : OF.pw (1 + u) n - 1 ≤ gamma) (htw : (1 + 1) * (1 + u) ≤ twice) (hbot : bot ≤ 0)
+    (hK : OF.ofN (n+1) * u + OF.ofN (n+1) * u ≤ 1)
+    (hM : ∀ q i t, OF.nlt q V → OF.nlt i (n+1) → OF.nlt t V → OF.bfMag R Ti Vo q i t ≤ Mbig q)
+    (hguard : ∀ q, OF.nlt q V → OF.ofN (n+1) * Mbig q < OF.pw (1 + 1) 1000)
+    (l : List Nat) (hl : LC.Mem l (LC.words (LC.rangeL V) (n+1)))
+    (hp : OF.bfPassB fladd flsub R Ti Vo bot gamma twice n l = true) :
+    OF.inputCorrect exp isq T n Vo l = true :=
+  have hw := (LC.words_mem (LC.rangeL V) (n+1) l).mp hl
+  have hx : ∀ i, OF.nlt i (n+1) → OF.nlt (LC.lnth l i) V := fun i hi =>
+    LC.nlt_of_mem_rangeL V _ (hw.2 _ (LC.mem_lnth l i (Eq.subst (motive := fun k => OF.nlt i k) hw.1.symm hi)))
+  OF.correctB_of _ Vo _ (brute_force_sound R exp exp_pos exp_add isq T a b Ti hE fladd flsub u hu0 hu1 hadd hsub
+    n V Vo hVo gamma twice (Mbig (LC.lnth l n)) bot hg htw hbot hK (LC.lnth l) hx
+    (fun i hi => hM _ i (LC.lnth l i) (hx n (OF.nlt_succ_self n)) hi (hx i hi))
+    (hguard _ (hx n (OF.nlt_succ_self n))) (OF.bfOrder n) (OF.bfOrder_lt n) (fun f => OF.bfOrder_perm f n)
+    (OF.ltB_true _ hp))
+
+/-- sound: brute_force. The number of inputs whose test passes, counted over `words (rangeL V)
+(n+1)` (every input once), is at most the number of correct inputs (`brute_force_count`). How the
+kernel splits this count into blocks and shards is `brute_force_shards_sound` (Scale.lean). -/
 theorem brute_force_count_sound (R : Rnd α) (exp : α → α) (exp_pos : ∀ a, 0 < exp a)
     (exp_add : ∀ a b, exp (a + b) = exp a * exp b) (isq : α) (T : Tables α) (a b : Nat → α)
     (Ti : IvTables α) (hE : Encloses exp isq T a b Ti) (fladd flsub : α → α → α) (u : α)
@@ -527,14 +613,7 @@ theorem brute_force_count_sound (R : Rnd α) (exp : α → α) (exp_pos : ∀ a,
     (hguard : ∀ q, OF.nlt q V → OF.ofN (n+1) * Mbig q < OF.pw (1 + 1) 1000) :
     LC.nle (LC.countP (OF.bfPassB fladd flsub R Ti Vo bot gamma twice n) (LC.words (LC.rangeL V) (n+1)))
       (LC.countP (OF.inputCorrect exp isq T n Vo) (LC.words (LC.rangeL V) (n+1))) :=
-  LC.countP_mono _ _ _ (fun l hl hp =>
-    have hw := (LC.words_mem (LC.rangeL V) (n+1) l).mp hl
-    have hx : ∀ i, OF.nlt i (n+1) → OF.nlt (LC.lnth l i) V := fun i hi =>
-      LC.nlt_of_mem_rangeL V _ (hw.2 _ (LC.mem_lnth l i (Eq.subst (motive := fun k => OF.nlt i k) hw.1.symm hi)))
-    OF.correctB_of _ Vo _ (brute_force_sound R exp exp_pos exp_add isq T a b Ti hE fladd flsub u hu0 hu1 hadd hsub
-      n V Vo hVo gamma twice (Mbig (LC.lnth l n)) bot hg htw hbot hK (LC.lnth l) hx
-      (fun i hi => hM _ i (LC.lnth l i) (hx n (OF.nlt_succ_self n)) hi (hx i hi))
-      (hguard _ (hx n (OF.nlt_succ_self n)))
-      (OF.ltB_true _ hp)))
+  LC.countP_mono _ _ _ (fun l hl hp => brute_force_pass_sound R exp exp_pos exp_add isq T a b Ti hE fladd flsub u
+    hu0 hu1 hadd hsub n V Vo hVo gamma twice bot Mbig hg htw hbot hK hM hguard l hl hp)
 
 end
