@@ -89,6 +89,81 @@ def Certifies {β : Type} (correct : β → Bool) (inp : Nat → List β) : List
   | [] => True
   | s :: rest => nle s.cert (countP correct (unitsFrom inp s.start s.len)) ∧ Certifies correct inp rest
 
+/-- The shards count, each, the inputs of its units that pass the test `p` (`count_shard` runs
+the rule's `enumerate_range(start, stop)`, which returns that number). -/
+def Counts {β : Type} (p : β → Bool) (inp : Nat → List β) : List Shard → Prop
+  | [] => True
+  | s :: rest => s.cert = countP p (unitsFrom inp s.start s.len) ∧ Counts p inp rest
+
+/-- Shards that tile the units from `a` and count the passing inputs of their units sum to the
+number of passing inputs of all their units. -/
+theorem certSum_counts {β : Type} (p : β → Bool) (inp : Nat → List β) :
+    (a : Nat) → (ss : List Shard) → Tiles a ss → Counts p inp ss →
+    certSum ss = countP p (unitsFrom inp a (lenSum ss))
+  | _, [], _, _ => rfl
+  | a, s :: rest, ht, hc =>
+    (congrArg (fun k => k + certSum rest)
+        (hc.1.trans (congrArg (fun b => countP p (unitsFrom inp b s.len)) ht.1))).trans
+      ((congrArg (fun k => countP p (unitsFrom inp a s.len) + k) (certSum_counts p inp (a + s.len) rest ht.2 hc.2)).trans
+        ((countP_lapp p (unitsFrom inp a s.len) (unitsFrom inp (a + s.len) (lenSum rest))).symm.trans
+          (congrArg (countP p) (unitsFrom_add inp a s.len (lenSum rest)).symm)))
+
+theorem mem_unitsFrom {β : Type} (inp : Nat → List β) (l : β) : (a k : Nat) → Mem l (unitsFrom inp a k) →
+    ∃ u, Mem l (inp u)
+  | _, 0, h => False.elim h
+  | a, k+1, h => OF.orE ((mem_lapp l (inp a) (unitsFrom inp (a+1) k)).mp h) (fun h1 => ⟨a, h1⟩)
+      (fun h2 => mem_unitsFrom inp l (a+1) k h2)
+
+/-- A shard that counts inputs passing a test that only correct inputs pass certifies them. -/
+theorem certifies_of_counts {β : Type} (p correct : β → Bool) (inp : Nat → List β)
+    (hpc : ∀ u l, Mem l (inp u) → p l = true → correct l = true) :
+    (ss : List Shard) → Counts p inp ss → Certifies correct inp ss
+  | [], _ => trivial
+  | s :: rest, hc =>
+    ⟨Eq.subst (motive := fun k => nle k (countP correct (unitsFrom inp s.start s.len))) hc.1.symm
+        (countP_mono p correct (unitsFrom inp s.start s.len) (fun l hl hp =>
+          match mem_unitsFrom inp l s.start s.len hl with
+          | ⟨u, hu⟩ => hpc u l hu hp)),
+      certifies_of_counts p correct inp hpc rest hc.2⟩
+
+/-! ## Filtering: the passing entries of a list -/
+
+def fstep {β : Type} : Bool → β → List β → List β
+  | true, x, r => x :: r
+  | false, _, r => r
+
+/-- The entries of a list that pass `p`, in order. -/
+def lfilter {β : Type} (p : β → Bool) : List β → List β
+  | [] => []
+  | x :: xs => fstep (p x) x (lfilter p xs)
+
+theorem llen_fstep {β : Type} (x : β) (r : List β) : (b : Bool) → llen (fstep b x r) = cstep b (llen r)
+  | true => rfl
+  | false => rfl
+
+theorem llen_lfilter {β : Type} (p : β → Bool) : (l : List β) → llen (lfilter p l) = countP p l
+  | [] => rfl
+  | x :: xs => (llen_fstep x (lfilter p xs) (p x)).trans (congrArg (cstep (p x)) (llen_lfilter p xs))
+
+theorem mem_lfilter_step {β : Type} (p : β → Bool) (y x : β) (xs : List β)
+    (ih : Mem y (lfilter p xs) → Mem y xs ∧ p y = true) :
+    (b : Bool) → p x = b → Mem y (fstep b x (lfilter p xs)) → Mem y (x :: xs) ∧ p y = true
+  | true, hb, h => OF.orE h (fun e => ⟨Or.inl e, Eq.subst (motive := fun z => p z = true) e.symm hb⟩)
+      (fun h' => ⟨Or.inr (ih h').1, (ih h').2⟩)
+  | false, _, h => ⟨Or.inr (ih h).1, (ih h).2⟩
+
+theorem mem_lfilter {β : Type} (p : β → Bool) (y : β) : (l : List β) → Mem y (lfilter p l) → Mem y l ∧ p y = true
+  | [], h => False.elim h
+  | x :: xs, h => mem_lfilter_step p y x xs (mem_lfilter p y xs) (p x) rfl h
+
+theorem nodup_fstep {β : Type} (x : β) (r : List β) (hr : Nodup r) (hx : ¬ Mem x r) : (b : Bool) → Nodup (fstep b x r)
+  | true => ⟨hx, hr⟩
+  | false => hr
+
+theorem nodup_lfilter {β : Type} (p : β → Bool) : (l : List β) → Nodup l → Nodup (lfilter p l)
+  | [], _ => trivial
+  | x :: xs, h => nodup_fstep x (lfilter p xs) (nodup_lfilter p xs h.2) (fun hm => h.1 (mem_lfilter p x xs hm).1) (p x)
+
 /-! ## The hybrid partition: the first letter outside S -/
 
 section
@@ -180,12 +255,9 @@ theorem hybrid_partition {β : Type} (s : β → Bool) :
    fun u x v u' x' v' e hu hx hu' hx' => split_unique s x x' v v' hx hx' u u' e hu hu'⟩
 
 open LC in
-/-- sound: hybrid. Pairwise disjoint cases (each without repetition, inside the input list `U`,
-all correct: what the cubic rule proves of the listed cases) and a list `L` of inputs certified
-correct (without repetition, inside `U`, disjoint from every case: the enumerated remainder,
-disjoint by `hybrid_partition`) together give `llen L + Σ case sizes ≤ countP correct U`. This
-theorem also mirrors: hybrid_sound, the rulebook's rule of the same name. -/
-theorem hybrid_sound {β : Type} (deq : (a b : β) → Decidable (a = b)) (correct : β → Bool)
+/-- A list `L` of inputs all correct (without repetition, inside `U`, disjoint from every case)
+and pairwise disjoint correct cases: `llen L + Σ case sizes ≤ countP correct U`. -/
+theorem hybrid_certified {β : Type} (deq : (a b : β) → Decidable (a = b)) (correct : β → Bool)
     (U : List β) (cases : List (List β)) (L : List β) (hnd : ∀ c, Mem c cases → Nodup c)
     (hdisj : PairwiseDisj cases) (hsub : ∀ c, Mem c cases → ∀ x, Mem x c → Mem x U)
     (hok : ∀ c, Mem c cases → ∀ x, Mem x c → correct x = true)
@@ -199,4 +271,70 @@ theorem hybrid_sound {β : Type} (deq : (a b : β) → Decidable (a = b)) (corre
       (fun h => hsub c h))
     (fun c hc => OF.orE hc (fun e x hx => hLok x (Eq.subst (motive := fun d => Mem x d) e hx))
       (fun h => hok c h))
+
+open LC in
+/-- sound: hybrid. Pairwise disjoint cases (each without repetition, inside the input list `U`,
+all correct: what the cubic rule proves of the listed cases) and a list `Rm` of inputs (the
+remainder the kernel enumerates: without repetition, inside `U`, disjoint from every case, by
+`hybrid_partition`) of which the kernel counts those passing a test `pass` that only correct
+inputs pass: `countP pass Rm + Σ case sizes ≤ countP correct U` (`count_correct` returns
+`covered + certified`). This theorem also mirrors: hybrid_sound, the rulebook's rule of the same
+name ("a list ... has L entries certified correct"). -/
+theorem hybrid_sound {β : Type} (deq : (a b : β) → Decidable (a = b)) (correct pass : β → Bool)
+    (U : List β) (cases : List (List β)) (Rm : List β) (hnd : ∀ c, Mem c cases → Nodup c)
+    (hdisj : PairwiseDisj cases) (hsub : ∀ c, Mem c cases → ∀ x, Mem x c → Mem x U)
+    (hok : ∀ c, Mem c cases → ∀ x, Mem x c → correct x = true)
+    (hR : Nodup Rm) (hRsub : ∀ x, Mem x Rm → Mem x U) (hRok : ∀ x, Mem x Rm → pass x = true → correct x = true)
+    (hRdisj : ∀ c, Mem c cases → Disj Rm c) :
+    nle (countP pass Rm + sizes cases) (countP correct U) :=
+  Eq.subst (motive := fun k => nle (k + sizes cases) (countP correct U)) (llen_lfilter pass Rm)
+    (hybrid_certified deq correct U cases (lfilter pass Rm) hnd hdisj hsub hok (nodup_lfilter pass Rm hR)
+      (fun x hx => hRsub x (mem_lfilter pass x Rm hx).1)
+      (fun x hx => hRok x (mem_lfilter pass x Rm hx).1 (mem_lfilter pass x Rm hx).2)
+      (fun c hc y hy hyc => hRdisj c hc y (mem_lfilter pass y Rm hy).1 hyc))
+
+open LC in
+/-- sound: hybrid. The count as `count_correct` forms it: the cases' count plus the sum of the
+shard counts, where the units are the `(q, m)` pairs (`inp u`: the inputs of pair `u`'s boxes,
+`count_pairs`), each shard counts the passing inputs of its units (`Counts`) and the shards
+tile `[0, units)` (`shards.merge`); the remainder `Rm` is all the units' inputs. -/
+theorem hybrid_shards_sound {β : Type} (deq : (a b : β) → Decidable (a = b)) (correct pass : β → Bool)
+    (U : List β) (cases : List (List β)) (inp : Nat → List β) (ss : List Shard) (ht : Tiles 0 ss)
+    (hc : Counts pass inp ss) (hnd : ∀ c, Mem c cases → Nodup c)
+    (hdisj : PairwiseDisj cases) (hsub : ∀ c, Mem c cases → ∀ x, Mem x c → Mem x U)
+    (hok : ∀ c, Mem c cases → ∀ x, Mem x c → correct x = true)
+    (hR : Nodup (unitsFrom inp 0 (lenSum ss))) (hRsub : ∀ x, Mem x (unitsFrom inp 0 (lenSum ss)) → Mem x U)
+    (hRok : ∀ x, Mem x (unitsFrom inp 0 (lenSum ss)) → pass x = true → correct x = true)
+    (hRdisj : ∀ c, Mem c cases → Disj (unitsFrom inp 0 (lenSum ss)) c) :
+    nle (certSum ss + sizes cases) (countP correct U) :=
+  Eq.subst (motive := fun k => nle (k + sizes cases) (countP correct U)) (certSum_counts pass inp 0 ss ht hc).symm
+    (hybrid_sound deq correct pass U cases (unitsFrom inp 0 (lenSum ss)) hnd hdisj hsub hok hR hRsub hRok hRdisj)
+end
+
+section
+variable {α : Type} [OrdField α]
+
+/-- sound: brute_force. The brute-force count as `count_correct` forms it: the units are the
+blocks (`inp u`, block `u`'s inputs, each an input of `words (rangeL V) (n+1)`), each shard
+counts the inputs of its blocks that pass the test (`count_blocks`: `Counts` with `bfPassB`,
+the rule's order), and the shards tile `[0, units)` (`shards.merge`): the sum of the shard
+counts is at most the number of correct inputs among all the blocks' inputs (`shard_merge`). -/
+theorem brute_force_shards_sound (R : Rnd α) (exp : α → α) (exp_pos : ∀ a, 0 < exp a)
+    (exp_add : ∀ a b, exp (a + b) = exp a * exp b) (isq : α) (T : Tables α) (a b : Nat → α)
+    (Ti : IvTables α) (hE : Encloses exp isq T a b Ti) (fladd flsub : α → α → α) (u : α)
+    (hu0 : 0 ≤ u) (hu1 : u < 1)
+    (hadd : ∀ p q : α, OF.abs (p + q) ≤ OF.pw (1 + 1) 1023 → OF.abs (fladd p q - (p + q)) ≤ u * OF.abs (p + q))
+    (hsub : ∀ p q : α, OF.abs (p - q) ≤ OF.pw (1 + 1) 1023 → OF.abs (flsub p q - (p - q)) ≤ u * OF.abs (p - q))
+    (n V Vo : Nat) (hVo : LC.nle V Vo) (gamma twice bot : α) (Mbig : Nat → α)
+    (hg : OF.pw (1 + u) n - 1 ≤ gamma) (htw : (1 + 1) * (1 + u) ≤ twice) (hbot : bot ≤ 0)
+    (hK : OF.ofN (n+1) * u + OF.ofN (n+1) * u ≤ 1)
+    (hM : ∀ q i t, OF.nlt q V → OF.nlt i (n+1) → OF.nlt t V → OF.bfMag R Ti Vo q i t ≤ Mbig q)
+    (hguard : ∀ q, OF.nlt q V → OF.ofN (n+1) * Mbig q < OF.pw (1 + 1) 1000)
+    (inp : Nat → List (List Nat)) (hin : ∀ w l, LC.Mem l (inp w) → LC.Mem l (LC.words (LC.rangeL V) (n+1)))
+    (ss : List LC.Shard) (ht : LC.Tiles 0 ss) (hc : LC.Counts (OF.bfPassB fladd flsub R Ti Vo bot gamma twice n) inp ss) :
+    LC.nle (LC.certSum ss) (LC.countP (OF.inputCorrect exp isq T n Vo) (LC.unitsFrom inp 0 (LC.lenSum ss))) :=
+  shard_merge _ inp 0 ss ht (LC.certifies_of_counts _ _ inp (fun w l hl hp =>
+    brute_force_pass_sound R exp exp_pos exp_add isq T a b Ti hE fladd flsub u hu0 hu1 hadd hsub n V Vo hVo
+      gamma twice bot Mbig hg htw hbot hK hM hguard l (hin w l hl) hp) ss hc)
+
 end
