@@ -279,7 +279,114 @@ theorem sumN_first (g : Nat → α) : (n : Nat) → sumN g (n+1) = g 0 + sumN (f
     show sumN g (n+1) + g (n+1) = g 0 + (sumN (fun k => g (k+1)) n + g (n+1))
     rw [sumN_first g n, add_assoc]
 
-/-- Summing in the order `bfOrder n` is summing. -/
+/-! ## Sums in any order that permutes the positions -/
+
+theorem nlt_of_succ_ne {x N : Nat} (h : nlt x (N+1)) (hne : x = N → False) : nlt x N :=
+  orE (nlt_succ_cases x N h) (fun h' => h') (fun e => False.elim (hne e))
+
+theorem add_swap_right (A d B : α) : A + d + B = A + B + d := by
+  rw [add_assoc A d B, add_comm d B, ← add_assoc A B d]
+
+theorem add_sub_split (s g g' : α) : s + g = s + g' + (g - g') := by
+  rw [add_assoc s g' (g - g'), add_comm g' (g - g'), sub_add_cancel g g']
+
+/-- Changing one term `k0 < N` of a sum changes it by the difference. -/
+theorem sumN_update (g g' : Nat → α) (k0 : Nat) : (N : Nat) → nlt k0 N →
+    (∀ k, nlt k N → (k = k0 → False) → g k = g' k) → sumN g N = sumN g' N + (g k0 - g' k0)
+  | 0, h, _ => False.elim h
+  | N+1, h, hg => orE (nlt_succ_cases k0 N h)
+      (fun hk => by
+        show sumN g N + g N = sumN g' N + g' N + (g k0 - g' k0)
+        rw [sumN_update g g' k0 N hk (fun k hk' hne => hg k (nlt_step k N hk') hne),
+          hg N (nlt_succ_self N) (fun e => LC.nlt_ne hk e.symm)]
+        exact add_swap_right _ _ _)
+      (fun e => by
+        show sumN g N + g N = sumN g' N + g' N + (g k0 - g' k0)
+        rw [sumN_congr g g' N (fun k hk => hg k (nlt_step k N hk) (fun e' => LC.nlt_ne hk (e'.trans e))), e]
+        exact add_sub_split _ _ _)
+
+/-- `o` with the value `v` at `k0`. -/
+def swapAt (o : Nat → Nat) (k0 v k : Nat) : Nat := LC.pickN (LC.eqb k k0) v (o k)
+
+theorem swapAt_eq (o : Nat → Nat) (k0 v k : Nat) (e : LC.eqb k k0 = true) : swapAt o k0 v k = v :=
+  Eq.subst (motive := fun t => LC.pickN t v (o k) = v) e.symm rfl
+
+theorem swapAt_ne (o : Nat → Nat) (k0 v k : Nat) (e : LC.eqb k k0 = false) : swapAt o k0 v k = o k :=
+  Eq.subst (motive := fun t => LC.pickN t v (o k) = o k) e.symm rfl
+
+theorem swapAt_lt {o : Nat → Nat} {k0 v k N : Nat} (hv : nlt v N) (ho : LC.eqb k k0 = false → nlt (o k) N) :
+    nlt (swapAt o k0 v k) N :=
+  orE (LC.bool_cases (LC.eqb k k0))
+    (fun eb => Eq.subst (motive := fun t => nlt t N) (swapAt_eq o k0 v k eb).symm hv)
+    (fun eb => Eq.subst (motive := fun t => nlt t N) (swapAt_ne o k0 v k eb).symm (ho eb))
+
+/-- One step of `sumN_perm`: a bijection of `[0, N]` with inverse `oi`, swapped so that it fixes
+`N`, is a bijection of `[0, N)`. -/
+theorem sumN_perm_step (f : Nat → α) (N : Nat)
+    (ih : ∀ o oi : Nat → Nat, (∀ k, nlt k N → nlt (o k) N) → (∀ i, nlt i N → nlt (oi i) N) →
+      (∀ k, nlt k N → oi (o k) = k) → (∀ i, nlt i N → o (oi i) = i) → sumN (fun k => f (o k)) N = sumN f N)
+    (o oi : Nat → Nat) (ho : ∀ k, nlt k (N+1) → nlt (o k) (N+1)) (hoi : ∀ i, nlt i (N+1) → nlt (oi i) (N+1))
+    (hl : ∀ k, nlt k (N+1) → oi (o k) = k) (hr : ∀ i, nlt i (N+1) → o (oi i) = i) :
+    sumN (fun k => f (o k)) (N+1) = sumN f (N+1) :=
+  have hN1 : nlt N (N+1) := nlt_succ_self N
+  have hN : o (oi N) = N := hr N hN1
+  orE (nlt_succ_cases (oi N) N (hoi N hN1))
+    (fun hk =>
+      have hoN : nlt (o N) N := nlt_of_succ_ne (ho N hN1)
+        (fun e2 => LC.nlt_ne hk ((congrArg oi e2).symm.trans (hl N hN1)))
+      have ho' : ∀ k, nlt k N → nlt (swapAt o (oi N) (o N) k) N := fun k hk' => swapAt_lt hoN (fun eb =>
+        nlt_of_succ_ne (ho k (nlt_step k N hk'))
+          (fun e2 => LC.eqb_false eb ((hl k (nlt_step k N hk')).symm.trans (congrArg oi e2))))
+      have hoi' : ∀ i, nlt i N → nlt (swapAt oi (o N) (oi N) i) N := fun i hi => swapAt_lt hk (fun eb =>
+        nlt_of_succ_ne (hoi i (nlt_step i N hi))
+          (fun e2 => LC.eqb_false eb ((hr i (nlt_step i N hi)).symm.trans (congrArg o e2))))
+      have hl' : ∀ k, nlt k N → swapAt oi (o N) (oi N) (swapAt o (oi N) (o N) k) = k := fun k hk' =>
+        orE (LC.bool_cases (LC.eqb k (oi N)))
+          (fun eb => (congrArg (swapAt oi (o N) (oi N)) (swapAt_eq o (oi N) (o N) k eb)).trans
+            ((swapAt_eq oi (o N) (oi N) (o N) (LC.eqb_refl (o N))).trans (LC.eqb_true k (oi N) eb).symm))
+          (fun eb => (congrArg (swapAt oi (o N) (oi N)) (swapAt_ne o (oi N) (o N) k eb)).trans
+            ((swapAt_ne oi (o N) (oi N) (o k) (LC.eqb_of_ne (fun e2 => LC.nlt_ne hk'
+                ((hl k (nlt_step k N hk')).symm.trans ((congrArg oi e2).trans (hl N hN1)))))).trans
+              (hl k (nlt_step k N hk'))))
+      have hr' : ∀ i, nlt i N → swapAt o (oi N) (o N) (swapAt oi (o N) (oi N) i) = i := fun i hi =>
+        orE (LC.bool_cases (LC.eqb i (o N)))
+          (fun eb => (congrArg (swapAt o (oi N) (o N)) (swapAt_eq oi (o N) (oi N) i eb)).trans
+            ((swapAt_eq o (oi N) (o N) (oi N) (LC.eqb_refl (oi N))).trans (LC.eqb_true i (o N) eb).symm))
+          (fun eb => (congrArg (swapAt o (oi N) (o N)) (swapAt_ne oi (o N) (oi N) i eb)).trans
+            ((swapAt_ne o (oi N) (o N) (oi i) (LC.eqb_of_ne (fun e2 => LC.nlt_ne hi
+                ((hr i (nlt_step i N hi)).symm.trans ((congrArg o e2).trans hN))))).trans
+              (hr i (nlt_step i N hi))))
+      have ih' : sumN (fun k => f (swapAt o (oi N) (o N) k)) N = sumN f N :=
+        ih (swapAt o (oi N) (o N)) (swapAt oi (o N) (oi N)) ho' hoi' hl' hr'
+      have hupd : sumN (fun k => f (o k)) N
+          = sumN (fun k => f (swapAt o (oi N) (o N) k)) N + (f (o (oi N)) - f (swapAt o (oi N) (o N) (oi N))) :=
+        sumN_update _ _ (oi N) N hk (fun k _ hne => congrArg f (swapAt_ne o (oi N) (o N) k (LC.eqb_of_ne hne)).symm)
+      by
+        rw [hN, swapAt_eq o (oi N) (o N) (oi N) (LC.eqb_refl (oi N)), ih'] at hupd
+        show sumN (fun k => f (o k)) N + f (o N) = sumN f N + f N
+        rw [hupd, add_assoc, sub_add_cancel])
+    (fun e =>
+      have hoN : o N = N := Eq.subst (motive := fun t => o t = N) e hN
+      have ho' : ∀ k, nlt k N → nlt (o k) N := fun k hk => nlt_of_succ_ne (ho k (nlt_step k N hk))
+        (fun e2 => LC.nlt_ne hk ((hl k (nlt_step k N hk)).symm.trans ((congrArg oi e2).trans e)))
+      have hoi' : ∀ i, nlt i N → nlt (oi i) N := fun i hi => nlt_of_succ_ne (hoi i (nlt_step i N hi))
+        (fun e2 => LC.nlt_ne hi ((hr i (nlt_step i N hi)).symm.trans ((congrArg o e2).trans hoN)))
+      have ih' := ih o oi ho' hoi' (fun k hk => hl k (nlt_step k N hk)) (fun i hi => hr i (nlt_step i N hi))
+      by
+        show sumN (fun k => f (o k)) N + f (o N) = sumN f N + f N
+        rw [ih', hoN])
+
+/-- supports: brute_force. Summing in an order `o` that permutes `[0, N)` (with inverse `oi`) is
+summing: the premise `hperm` of `brute_force_sound` for the order of any grid (the hybrid's boxes
+sum the query, the pinned positions, the outer positions and the axes, a permutation). -/
+theorem sumN_perm (f : Nat → α) : (N : Nat) → (o oi : Nat → Nat) →
+    (∀ k, nlt k N → nlt (o k) N) → (∀ i, nlt i N → nlt (oi i) N) →
+    (∀ k, nlt k N → oi (o k) = k) → (∀ i, nlt i N → o (oi i) = i) →
+    sumN (fun k => f (o k)) N = sumN f N
+  | 0, _, _, _, _, _, _ => rfl
+  | N+1, o, oi, ho, hoi, hl, hr => sumN_perm_step f N (sumN_perm f N) o oi ho hoi hl hr
+
+/-- supports: brute_force. Summing in the order `bfOrder n` is summing. -/
 theorem bfOrder_perm (f : Nat → α) (n : Nat) : sumN (fun k => f (bfOrder n k)) (n+1) = sumN f (n+1) := by
   rw [sumN_first (fun k => f (bfOrder n k)) n]
   show f n + sumN f n = sumN f n + f n
