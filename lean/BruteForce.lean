@@ -1,9 +1,11 @@
 /-!
 # BruteForce.lean: the brute-force rule as `checker/proofs/brute_force.py` computes it, and its soundness
 
-`query_tables` (`bfA`, `bfWidth`, `bfMag`, `bfTheta`, the guard) and the per-input test of
-`count_correct_for_query` (`bfTotal`, `bfThreshold`, `bfY`, `bfD`, `BFPass`) on the kernel's
-interval tables. The float sums are modelled by two functions `fladd`, `flsub` in the
+`forward_tables` (`bfA`, `bfWidth`, `bfMag`, `bfTheta`, the guard) and the per-input test of
+`count_grids` (`bfTotal`, `bfThreshold`, `bfY`, `bfD`, `BFPass`) on the kernel's interval
+tables, with the sums in the order the grid walk adds them (the query first, then the other
+positions in an order `o`; `bfOrder` for the brute-force rule, any permutation for the hybrid's
+boxes: `sumN_perm`). The float sums are modelled by two functions `fladd`, `flsub` in the
 standard model **below the overflow threshold**:
 
     |fladd p q - (p + q)| ≤ u |p + q|   whenever |p + q| ≤ 2^1023   (and the same for flsub)
@@ -196,7 +198,7 @@ namespace OF
 section
 variable {α : Type} [OrdField α]
 
-/-! ## `query_tables` and the per-input test -/
+/-! ## `forward_tables` and the per-input test of `count_grids` -/
 
 /-- `A[i, t, j] = (tok[q, t] * pos[q, i]) * ((EVOU[t, j] + PVOU[i, j]) + EUPU[q, j])`. -/
 def bfA (R : Rnd α) (Ti : IvTables α) (q i t j : Nat) : Iv α :=
@@ -506,12 +508,14 @@ end OF
 section
 variable {α : Type} [OrdField α]
 
-/-- sound: brute_force. The per-input test of `count_correct_for_query`, computed on the kernel's
-interval tables (any `Rnd`), is sound: in the float model above (`fladd`, `flsub` in the standard
-model with unit roundoff `u` for results of magnitude at most `2^1023`), with the kernel's
+/-- sound: brute_force. The per-input test of `count_grids`, computed on the kernel's interval
+tables (any `Rnd`), is sound: in the float model above (`fladd`, `flsub` in the standard model
+with unit roundoff `u` for results of magnitude at most `2^1023`), with the kernel's
 `gamma ≥ (1 + u)^(K-1) - 1` and `twice ≥ 2 (1 + u)`, the guard the kernel checks
-(`K max|lo| < 2^1000`, `Mbig` the maximum of `magnitude`) and `2 K u ≤ 1`, an input
-`x_0 .. x_{K-1}` (tokens below `V ≤ d_vocab_out = Vo`) that passes (`d > threshold`) is correct. -/
+(`K max|lo| < 2^1000`, `Mbig` at least every `magnitude` of the query) and `2 K u ≤ 1`, an input
+`x_0 .. x_{K-1}` (tokens below `V ≤ d_vocab_out = Vo`) whose sums and bound are taken in an
+order `o` of the positions that permutes them (`ho`, `hperm`; see `sumN_perm`, `bfOrder_perm`)
+and that passes (`d > bound`) is correct. -/
 theorem brute_force_sound (R : Rnd α) (exp : α → α) (exp_pos : ∀ a, 0 < exp a)
     (exp_add : ∀ a b, exp (a + b) = exp a * exp b) (isq : α) (T : Tables α) (a b : Nat → α)
     (Ti : IvTables α) (hE : Encloses exp isq T a b Ti) (fladd flsub : α → α → α) (u : α)
