@@ -112,21 +112,26 @@ def verify_all(found: list[tuple[Path, dict, Point]], jobs: int) -> list[tuple[P
     return checked
 
 
-def best_rows(rows: list[dict]) -> list[dict]:
+def best_rows(rows: list[dict], where: str) -> list[dict]:
     """A sweep's verified rows reduced to each model's best per strategy group (the highest bound;
     on a tie, the fewer counted operations), K, model and group ascending. A kept row gets the
     paper's measures (``MEASURES``) of its certificate where that file exists, and loses the
-    certificate's path."""
-    best: dict[tuple[str, str], dict] = {}
-    for row in rows:
-        if row.get("verdict") != "verified" or row.get("bound") is None or not row.get("digest"):
+    certificate's path. ``Unusable`` names the first verified row without a digest, a K, a bound
+    'N/D' or a count of operations."""
+    best: dict[tuple[str, str], tuple[tuple[Fraction, int], dict]] = {}
+    for i, row in enumerate(rows):
+        if row.get("verdict") != "verified":
             continue
-        key = (row["digest"], row_group(row))
-        rank = (Fraction(row["bound"]), -int(row["operations"]))
-        if key not in best or rank > (Fraction(best[key]["bound"]), -int(best[key]["operations"])):
-            best[key] = row
+        try:
+            key, rank = (str(row["digest"]), row_group(row)), (Fraction(str(row["bound"])), -int(row["operations"]))
+            int(row["k"])
+        except (KeyError, TypeError, ValueError, ZeroDivisionError) as exc:
+            raise Unusable(f"{where}: row {i} ({row.get('configuration')}): unusable "
+                           f"({type(exc).__name__}: {exc})") from None
+        if key not in best or rank > best[key][0]:
+            best[key] = (rank, row)
     kept = []
-    for row in best.values():
+    for _, row in best.values():
         row = dict(row)
         certificate = row.pop("certificate", None)
         measured = conventions.comparison(certificate) if certificate and Path(certificate).is_file() else None
@@ -148,9 +153,9 @@ def sweep_points(results: Path, models: Path, keep_best: Path | None) -> list[Po
         raise Unusable(f"{results}: not JSON ({str(exc).splitlines()[0]})") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("rows"), list):
         raise Unusable(f"{results}: not a sweep's results (a document with rows; compact-proofs sweep)")
-    rows = best_rows([r for r in doc["rows"] if isinstance(r, dict)])
+    rows = best_rows([r for r in doc["rows"] if isinstance(r, dict)], str(results))
     if not rows:
-        raise Unusable(f"{results}: no verified row with a model digest")
+        raise Unusable(f"{results}: no verified row (a sweep whose every pair failed, or no rows)")
     if keep_best:
         keep_best.parent.mkdir(parents=True, exist_ok=True)
         reduced = "each model's best verified row per strategy group (compact-proofs report --keep-best)"

@@ -188,6 +188,9 @@ def test_a_sweep_row_without_a_card_and_misused_options_exit_2(swept):
     (tmp / "other.json").write_text(json.dumps({"rows": [{**rows[0], "digest": "sha256:" + "0" * 64}]}))
     done = run("compact-proofs", "report", "--sweep", "other.json", cwd=tmp)
     assert_one_line_error(done, "no model card under models has its model digest sha256:0000")
+    (tmp / "bad.json").write_text(json.dumps({"rows": [{**rows[0], "bound": "1/0"}]}))
+    assert_one_line_error(run("compact-proofs", "report", "--sweep", "bad.json", cwd=tmp),
+                          "bad.json: row 0 (cubic): unusable (ZeroDivisionError")
     assert_one_line_error(run("compact-proofs", "report", "--keep-best", "x.json", cwd=tmp),
                           "--keep-best needs --sweep")
     assert_one_line_error(run("compact-proofs", "report", "--sweep", "other.json", "--html", "page", cwd=tmp),
