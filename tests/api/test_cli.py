@@ -83,8 +83,10 @@ def test_an_interrupt_exits_2_with_one_line(tmp_path):
     import time
 
     from tests.scripts import ROOT
+    # SIGINT as a terminal delivers it, even where this run inherited it ignored (nohup, a background job)
     proc = subprocess.Popen([script("verify"), "--jobs", "1", str(ROOT / "certificates/brute_force/k5-seed50.json")],
-                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(5)  # past the imports, inside the K=5 brute-force check (over a minute on an idle machine)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
