@@ -5,7 +5,8 @@
 `count_grids` (`bfTotal`, `bfThreshold`, `bfY`, `bfD`, `BFPass`) on the kernel's interval
 tables, with the sums in the order the grid walk adds them (the query first, then the other
 positions in an order `o`; `bfOrder` for the brute-force rule, any permutation for the hybrid's
-boxes: `sumN_perm`). The float sums are modelled by two functions `fladd`, `flsub` in the
+boxes: `sumN_perm`), and the maximum token `top` formed in that order too (`walkMax`,
+`walkMax_eq`). The float sums are modelled by two functions `fladd`, `flsub` in the
 standard model **below the overflow threshold**:
 
     |fladd p q - (p + q)| ≤ u |p + q|   whenever |p + q| ≤ 2^1023   (and the same for flsub)
@@ -191,6 +192,37 @@ theorem maxTok_lt (x : Nat → Nat) (V : Nat) (h0 : OF.nlt 0 V) : (N : Nat) → 
   | N+1, h => nmax_lt (maxTok x N) (x N) V (maxTok_lt x V h0 N (fun i hi => h i (OF.nlt_step i N hi)))
       (h N (OF.nlt_succ_self N))
 
+/-- The walk's maximum token, as `count_grids` forms `top`: `x (o 0)` (the query's token,
+`base_top = q`), then `top = max(top, x (o (k+1)))` for `k = 0, ..., n-1`: a max taken in the
+walk's order `o`. -/
+def walkMax (x o : Nat → Nat) : Nat → Nat
+  | 0 => x (o 0)
+  | k+1 => nmax (walkMax x o k) (x (o (k+1)))
+
+theorem walkMax_le (x o : Nat → Nat) (m : Nat) : (k : Nat) → (∀ k', OF.nlt k' (k+1) → nle (x (o k')) m) →
+    nle (walkMax x o k) m
+  | 0, h => h 0 trivial
+  | k+1, h => nmax_le (walkMax x o k) (x (o (k+1))) m
+      (walkMax_le x o m k (fun k' hk' => h k' (OF.nlt_step k' (k+1) hk'))) (h (k+1) (OF.nlt_succ_self (k+1)))
+
+theorem le_walkMax (x o : Nat → Nat) : (k k' : Nat) → OF.nlt k' (k+1) → nle (x (o k')) (walkMax x o k)
+  | 0, k', h => OF.orE (OF.nlt_succ_cases k' 0 h) (fun h' => False.elim h')
+      (fun e => Eq.subst (motive := fun j => nle (x (o j)) (walkMax x o 0)) e.symm (nle_refl (x (o 0))))
+  | k+1, k', h => OF.orE (OF.nlt_succ_cases k' (k+1) h)
+      (fun h' => nle_trans _ _ _ (le_walkMax x o k k' h') (le_nmax_left (walkMax x o k) (x (o (k+1)))))
+      (fun e => Eq.subst (motive := fun j => nle (x (o j)) (walkMax x o (k+1))) e.symm
+        (le_nmax_right (walkMax x o k) (x (o (k+1)))))
+
+/-- supports: brute_force. The walk's `top` is the input's maximum: for an order `o` that
+permutes `[0, n]` (onto: `o (oi i) = i`), the max of the tokens taken in the order `o`
+(`walkMax`, `count_grids`' `top`) equals the max in position order (`maxTok`, the label). -/
+theorem walkMax_eq (x o oi : Nat → Nat) (n : Nat) (ho : ∀ k, OF.nlt k (n+1) → OF.nlt (o k) (n+1))
+    (hoi : ∀ i, OF.nlt i (n+1) → OF.nlt (oi i) (n+1)) (hr : ∀ i, OF.nlt i (n+1) → o (oi i) = i) :
+    walkMax x o n = maxTok x (n+1) :=
+  nle_antisymm _ _ (walkMax_le x o (maxTok x (n+1)) n (fun k' hk' => le_maxTok x (n+1) (o k') (ho k' hk')))
+    (maxTok_le x (walkMax x o n) (n+1) (fun i hi => Eq.subst (motive := fun j => nle (x j) (walkMax x o n))
+      (hr i hi) (le_walkMax x o n (oi i) (hoi i hi))))
+
 end LC
 
 namespace OF
@@ -248,20 +280,21 @@ def bfThreshold (R : Rnd α) (Ti : IvTables α) (Vo q : Nat) (gamma twice : α) 
   upFold R (bfTheta R Ti Vo q (o 0) (x (o 0)) gamma twice)
     (fun k => bfTheta R Ti Vo q (o (k+1)) (x (o (k+1))) gamma twice) n
 
-/-- `highest(total, 0)` after `total[top, columns] = -inf`: over `j ≠ m` (`bot` is the `-inf`). -/
+/-- `highest(total, 0)` after `total[top, columns] = -inf`: over `j ≠ top` (`bot` is the `-inf`). -/
 def bfY (fladd : α → α → α) (R : Rnd α) (Ti : IvTables α) (Vo : Nat) (bot : α) (q : Nat) (x o : Nat → Nat)
-    (n : Nat) : α :=
-  maxIf bot (notM (LC.maxTok x (n+1))) (fun j => bfTotal fladd R Ti q x o n j) Vo
+    (n top : Nat) : α :=
+  maxIf bot (notM top) (fun j => bfTotal fladd R Ti q x o n j) Vo
 
-/-- `d = floats(x - highest(total, 0))`, `x = total[top, columns]`, `top` the maximum token. -/
+/-- `d = floats(x - highest(total, 0))`, `x = total[top, columns]`. -/
 def bfD (fladd flsub : α → α → α) (R : Rnd α) (Ti : IvTables α) (Vo : Nat) (bot : α) (q : Nat)
-    (x o : Nat → Nat) (n : Nat) : α :=
-  flsub (bfTotal fladd R Ti q x o n (LC.maxTok x (n+1))) (bfY fladd R Ti Vo bot q x o n)
+    (x o : Nat → Nat) (n top : Nat) : α :=
+  flsub (bfTotal fladd R Ti q x o n top) (bfY fladd R Ti Vo bot q x o n top)
 
-/-- The kernel counts the input iff `d > bound` (`count_above(d, bound)`), with the query `x n`. -/
+/-- The kernel counts the input iff `d > bound` (`count_above(d, bound)`), with the query `x n`
+and `top` the walk's maximum token (`walkMax`, a max in the order `o`). -/
 def BFPass (fladd flsub : α → α → α) (R : Rnd α) (Ti : IvTables α) (Vo : Nat) (bot gamma twice : α)
     (x o : Nat → Nat) (n : Nat) : Prop :=
-  bfThreshold R Ti Vo (x n) gamma twice x o n < bfD fladd flsub R Ti Vo bot (x n) x o n
+  bfThreshold R Ti Vo (x n) gamma twice x o n < bfD fladd flsub R Ti Vo bot (x n) x o n (LC.walkMax x o n)
 
 /-- The brute-force rule's order (`count_blocks`: no fixed positions, the prefix `0..head-1` as
 outer pins, the axes `head..K-2`): the query `K-1` first, then positions `0, 1, ..., K-2`. -/
@@ -379,8 +412,9 @@ theorem sumN_perm_step (f : Nat → α) (N : Nat)
         rw [ih', hoN])
 
 /-- supports: brute_force. Summing in an order `o` that permutes `[0, N)` (with inverse `oi`) is
-summing: the premise `hperm` of `brute_force_sound` for the order of any grid (the hybrid's boxes
-sum the query, the pinned positions, the outer positions and the axes, a permutation). -/
+summing: `brute_force_sound` derives from it, for its order `o` (a permutation with inverse
+`oi`), that the sums in the walk's order are the sums in position order (the hybrid's boxes sum
+the query, the pinned positions, the outer positions and the axes, a permutation). -/
 theorem sumN_perm (f : Nat → α) : (N : Nat) → (o oi : Nat → Nat) →
     (∀ k, nlt k N → nlt (o k) N) → (∀ i, nlt i N → nlt (oi i) N) →
     (∀ k, nlt k N → oi (o k) = k) → (∀ i, nlt i N → o (oi i) = i) →
@@ -393,6 +427,25 @@ theorem bfOrder_perm (f : Nat → α) (n : Nat) : sumN (fun k => f (bfOrder n k)
   rw [sumN_first (fun k => f (bfOrder n k)) n]
   show f n + sumN f n = sumN f n + f n
   exact add_comm (f n) (sumN f n)
+
+/-- The inverse of `bfOrder n`: the query `n` is summed first, position `i < n` at step `i + 1`. -/
+def bfOrderInv (n i : Nat) : Nat := LC.pickN (LC.eqb i n) 0 (i+1)
+
+theorem bfOrderInv_lt (n i : Nat) (h : nlt i (n+1)) : nlt (bfOrderInv n i) (n+1) :=
+  orE (LC.bool_cases (LC.eqb i n))
+    (fun e => Eq.subst (motive := fun t => nlt (LC.pickN t 0 (i+1)) (n+1)) e.symm (nlt_zero_succ n))
+    (fun e => Eq.subst (motive := fun t => nlt (LC.pickN t 0 (i+1)) (n+1)) e.symm
+      (show nlt i n from nlt_of_succ_ne h (LC.eqb_false e)))
+
+theorem bfOrder_left (n : Nat) : (k : Nat) → nlt k (n+1) → bfOrderInv n (bfOrder n k) = k
+  | 0, _ => Eq.subst (motive := fun t => LC.pickN t 0 (n+1) = 0) (LC.eqb_refl n).symm rfl
+  | k+1, h => Eq.subst (motive := fun t => LC.pickN t 0 (k+1) = k+1)
+      (LC.eqb_of_ne (LC.nlt_ne (show nlt k n from h))).symm rfl
+
+theorem bfOrder_right (n i : Nat) (h : nlt i (n+1)) : bfOrder n (bfOrderInv n i) = i :=
+  orE (LC.bool_cases (LC.eqb i n))
+    (fun e => Eq.subst (motive := fun t => bfOrder n (LC.pickN t 0 (i+1)) = i) e.symm (LC.eqb_true i n e).symm)
+    (fun e => Eq.subst (motive := fun t => bfOrder n (LC.pickN t 0 (i+1)) = i) e.symm rfl)
 
 /-! ## The test's error term covers the float sums -/
 
@@ -514,8 +567,10 @@ with unit roundoff `u` for results of magnitude at most `2^1023`), with the kern
 `gamma ≥ (1 + u)^(K-1) - 1` and `twice ≥ 2 (1 + u)`, the guard the kernel checks
 (`K max|lo| < 2^1000`, `Mbig` at least every `magnitude` of the query) and `2 K u ≤ 1`, an input
 `x_0 .. x_{K-1}` (tokens below `V ≤ d_vocab_out = Vo`) whose sums and bound are taken in an
-order `o` of the positions that permutes them (`ho`, `hperm`; see `sumN_perm`, `bfOrder_perm`)
-and that passes (`d > bound`) is correct. -/
+order `o` of the positions that permutes them (`ho`, and an inverse `oi`: `hoi`, `hl`, `hr`), and
+whose `top` is the max of its tokens taken in that order (`BFPass` uses `walkMax`, as the walk
+forms it), that passes (`d > bound`) is correct. The proof turns the walk's order into position
+order by `sumN_perm` (the sums) and `walkMax_eq` (`top` is the label `maxTok`). -/
 theorem brute_force_sound (R : Rnd α) (exp : α → α) (exp_pos : ∀ a, 0 < exp a)
     (exp_add : ∀ a b, exp (a + b) = exp a * exp b) (isq : α) (T : Tables α) (a b : Nat → α)
     (Ti : IvTables α) (hE : Encloses exp isq T a b Ti) (fladd flsub : α → α → α) (u : α)
@@ -528,10 +583,18 @@ theorem brute_force_sound (R : Rnd α) (exp : α → α) (exp_pos : ∀ a, 0 < e
     (x : Nat → Nat) (hx : ∀ i, OF.nlt i (n+1) → OF.nlt (x i) V)
     (hM : ∀ i, OF.nlt i (n+1) → OF.bfMag R Ti Vo (x n) i (x i) ≤ Mbig)
     (hguard : OF.ofN (n+1) * Mbig < OF.pw (1 + 1) 1000)
-    (o : Nat → Nat) (ho : ∀ k, OF.nlt k (n+1) → OF.nlt (o k) (n+1))
-    (hperm : ∀ f : Nat → α, OF.sumN (fun k => f (o k)) (n+1) = OF.sumN f (n+1))
+    (o oi : Nat → Nat) (ho : ∀ k, OF.nlt k (n+1) → OF.nlt (o k) (n+1))
+    (hoi : ∀ i, OF.nlt i (n+1) → OF.nlt (oi i) (n+1)) (hl : ∀ k, OF.nlt k (n+1) → oi (o k) = k)
+    (hr : ∀ i, OF.nlt i (n+1) → o (oi i) = i)
     (hpass : OF.BFPass fladd flsub R Ti Vo bot gamma twice x o n) :
     OF.Correct (OF.tableLogit exp isq T n x) Vo (LC.maxTok x (n+1)) := fun j hj hjm => by
+  -- the order is a permutation: sums in it are sums (`sumN_perm`), its max is the max (`walkMax_eq`)
+  have hperm : ∀ f : Nat → α, OF.sumN (fun k => f (o k)) (n+1) = OF.sumN f (n+1) := fun f =>
+    OF.sumN_perm f (n+1) o oi ho hoi hl hr
+  have hpass' : OF.bfThreshold R Ti Vo (x n) gamma twice x o n
+      < OF.bfD fladd flsub R Ti Vo bot (x n) x o n (LC.maxTok x (n+1)) :=
+    Eq.subst (motive := fun t => OF.bfThreshold R Ti Vo (x n) gamma twice x o n
+      < OF.bfD fladd flsub R Ti Vo bot (x n) x o n t) (LC.walkMax_eq x o oi n ho hoi hr) hpass
   have hmV : OF.nlt (LC.maxTok x (n+1)) V :=
     LC.maxTok_lt x V (LC.nlt_of_nle_of_nlt 0 (x 0) V trivial (hx 0 (OF.nlt_zero_succ n))) (n+1) hx
   have hmVo : OF.nlt (LC.maxTok x (n+1)) Vo := LC.nlt_of_nlt_of_nle _ V Vo hmV hVo
@@ -546,16 +609,16 @@ theorem brute_force_sound (R : Rnd α) (exp : α → α) (exp_pos : ∀ a, 0 < e
   have hG2 : (0 : α) ≤ (1 + 1) * OF.pw (1 + 1) 1000 :=
     OF.mul_nonneg (OF.add_nonneg OF.zero_le_one OF.zero_le_one)
       (OF.pw_nonneg (OF.add_nonneg OF.zero_le_one OF.zero_le_one) 1000)
-  have hy1 : OF.bfTotal fladd R Ti (x n) x o n j ≤ OF.bfY fladd R Ti Vo bot (x n) x o n :=
+  have hy1 : OF.bfTotal fladd R Ti (x n) x o n j ≤ OF.bfY fladd R Ti Vo bot (x n) x o n (LC.maxTok x (n+1)) :=
     OF.le_maxIf bot _ (fun j' => OF.bfTotal fladd R Ti (x n) x o n j') Vo j hj (OF.notM_of_ne hjm)
-  have hy2 : OF.bfY fladd R Ti Vo bot (x n) x o n ≤ (1 + 1) * OF.pw (1 + 1) 1000 :=
+  have hy2 : OF.bfY fladd R Ti Vo bot (x n) x o n (LC.maxTok x (n+1)) ≤ (1 + 1) * OF.pw (1 + 1) 1000 :=
     OF.maxIf_le bot _ (fun j' => OF.bfTotal fladd R Ti (x n) x o n j') _ (OF.le_trans hbot hG2) Vo
       (fun j' hj' => OF.le_trans (OF.le_abs_self _) (herr j' hj').2)
   -- |x̂ - y| ≤ 4 · 2^1000 ≤ 2^1023: the final subtraction is in the standard model
   have hxlo := (OF.abs_le_elim hMm.2).1
   have hxhi := (OF.abs_le_elim hMm.2).2
   have hylo := OF.le_trans (OF.abs_le_elim hJ.2).1 hy1
-  have hbound : OF.abs (OF.bfTotal fladd R Ti (x n) x o n (LC.maxTok x (n+1)) - OF.bfY fladd R Ti Vo bot (x n) x o n)
+  have hbound : OF.abs (OF.bfTotal fladd R Ti (x n) x o n (LC.maxTok x (n+1)) - OF.bfY fladd R Ti Vo bot (x n) x o n (LC.maxTok x (n+1)))
       ≤ OF.pw (1 + 1) 1023 := by
     refine OF.le_trans (OF.abs_le_of ?_ ?_) (OF.le_trans (OF.le_of_eq (OF.two_mul _).symm) OF.four_guard)
     · rw [OF.neg_add_distrib]
@@ -590,7 +653,7 @@ theorem brute_force_sound (R : Rnd α) (exp : α → α) (exp_pos : ∀ a, 0 < e
     exact OF.le_trans h2 (OF.le_trans (OF.le_of_eq (OF.sumN_first
       (fun k => OF.bfTheta R (OF.bfPermIv Ti o) Vo (x n) k (x (o k)) gamma twice) n)) h1)
   have hsign := fl_sign_test hd hu0 hu1
-    (OF.mul_nonneg (OF.add_nonneg OF.zero_le_one OF.zero_le_one) hErr0) hT hpass
+    (OF.mul_nonneg (OF.add_nonneg OF.zero_le_one OF.zero_le_one) hErr0) hT hpass'
   -- the exact sums: S_m - S_j > 0
   rw [OF.two_mul] at hsign
   have hS : 0 < OF.sumN (OF.bfExact exp isq (OF.bfPermT T o) a b (x n) (fun k => x (o k)) (LC.maxTok x (n+1))) (n+1)
@@ -649,12 +712,17 @@ theorem ltB_true {a b : α} : (d : Decidable (b ≤ a)) → ltD a b d = true →
   | Decidable.isTrue _, h => False.elim (LC.false_ne_true h)
   | Decidable.isFalse h', _ => lt_of_not_le h'
 
-/-- The brute-force rule's test for an input list (slots, then the query), decided: `bound < d`,
-the sums in the order `bfOrder n` (query first). -/
+/-- The per-input test for an input list (slots, then the query), decided: `bound < d`, the
+sums, the bound and `top` taken in the order `o` (query first: `o 0 = n`). -/
+def bfPassO (fladd flsub : α → α → α) (R : Rnd α) (Ti : IvTables α) (Vo : Nat) (bot gamma twice : α)
+    (o : Nat → Nat) (n : Nat) (l : List Nat) : Bool :=
+  ltB (bfThreshold R Ti Vo (LC.lnth l n) gamma twice (LC.lnth l) o n)
+    (bfD fladd flsub R Ti Vo bot (LC.lnth l n) (LC.lnth l) o n (LC.walkMax (LC.lnth l) o n))
+
+/-- The brute-force rule's test: `bfPassO` in the order `bfOrder n`. -/
 def bfPassB (fladd flsub : α → α → α) (R : Rnd α) (Ti : IvTables α) (Vo : Nat) (bot gamma twice : α)
     (n : Nat) (l : List Nat) : Bool :=
-  ltB (bfThreshold R Ti Vo (LC.lnth l n) gamma twice (LC.lnth l) (bfOrder n) n)
-    (bfD fladd flsub R Ti Vo bot (LC.lnth l n) (LC.lnth l) (bfOrder n) n)
+  bfPassO fladd flsub R Ti Vo bot gamma twice (bfOrder n) n l
 
 end
 
@@ -680,11 +748,41 @@ end LC
 section
 variable {α : Type} [OrdField α]
 
-/-- sound: brute_force. One input of the brute-force enumeration (a list of `words (rangeL V)
-(n+1)`: `n` slots, then the query) whose test passes (`bfPassB`, sums in the rule's order
-`bfOrder n`) is correct; the guard is taken per query token `q` with a bound `Mbig q` of its
-magnitudes (the kernel checks one bound for all queries, `K max_{q,i,t} magnitude < 2^1000`,
-which is the case `Mbig q = max`). -/
+/-- sound: brute_force. One input (a list of `words (rangeL V) (n+1)`: `n` slots, then the
+query) whose test passes with its sums, bound and `top` taken in an order `o` that permutes the
+positions (inverse `oi`; the query first is not needed) is correct; the guard is taken per query
+token `q` with a bound `Mbig q` of its magnitudes (the kernel checks one bound for all queries,
+`K max_{q,i,t} magnitude < 2^1000`, which is the case `Mbig q = max`). The brute-force rule uses
+`bfOrder n` (`brute_force_pass_sound`), a hybrid box the order of its grid walk. -/
+theorem brute_force_order_sound (R : Rnd α) (exp : α → α) (exp_pos : ∀ a, 0 < exp a)
+    (exp_add : ∀ a b, exp (a + b) = exp a * exp b) (isq : α) (T : Tables α) (a b : Nat → α)
+    (Ti : IvTables α) (hE : Encloses exp isq T a b Ti) (fladd flsub : α → α → α) (u : α)
+    (hu0 : 0 ≤ u) (hu1 : u < 1)
+    (hadd : ∀ p q : α, OF.abs (p + q) ≤ OF.pw (1 + 1) 1023 → OF.abs (fladd p q - (p + q)) ≤ u * OF.abs (p + q))
+    (hsub : ∀ p q : α, OF.abs (p - q) ≤ OF.pw (1 + 1) 1023 → OF.abs (flsub p q - (p - q)) ≤ u * OF.abs (p - q))
+    (n V Vo : Nat) (hVo : LC.nle V Vo) (gamma twice bot : α) (Mbig : Nat → α)
+    (hg : OF.pw (1 + u) n - 1 ≤ gamma) (htw : (1 + 1) * (1 + u) ≤ twice) (hbot : bot ≤ 0)
+    (hK : OF.ofN (n+1) * u + OF.ofN (n+1) * u ≤ 1)
+    (hM : ∀ q i t, OF.nlt q V → OF.nlt i (n+1) → OF.nlt t V → OF.bfMag R Ti Vo q i t ≤ Mbig q)
+    (hguard : ∀ q, OF.nlt q V → OF.ofN (n+1) * Mbig q < OF.pw (1 + 1) 1000)
+    (o oi : Nat → Nat) (ho : ∀ k, OF.nlt k (n+1) → OF.nlt (o k) (n+1))
+    (hoi : ∀ i, OF.nlt i (n+1) → OF.nlt (oi i) (n+1)) (hl0 : ∀ k, OF.nlt k (n+1) → oi (o k) = k)
+    (hr : ∀ i, OF.nlt i (n+1) → o (oi i) = i)
+    (l : List Nat) (hl : LC.Mem l (LC.words (LC.rangeL V) (n+1)))
+    (hp : OF.bfPassO fladd flsub R Ti Vo bot gamma twice o n l = true) :
+    OF.inputCorrect exp isq T n Vo l = true :=
+  have hw := (LC.words_mem (LC.rangeL V) (n+1) l).mp hl
+  have hx : ∀ i, OF.nlt i (n+1) → OF.nlt (LC.lnth l i) V := fun i hi =>
+    LC.nlt_of_mem_rangeL V _ (hw.2 _ (LC.mem_lnth l i (Eq.subst (motive := fun k => OF.nlt i k) hw.1.symm hi)))
+  OF.correctB_of _ Vo _ (brute_force_sound R exp exp_pos exp_add isq T a b Ti hE fladd flsub u hu0 hu1 hadd hsub
+    n V Vo hVo gamma twice (Mbig (LC.lnth l n)) bot hg htw hbot hK (LC.lnth l) hx
+    (fun i hi => hM _ i (LC.lnth l i) (hx n (OF.nlt_succ_self n)) hi (hx i hi))
+    (hguard _ (hx n (OF.nlt_succ_self n))) o oi ho hoi hl0 hr
+    (OF.ltB_true _ hp))
+
+/-- sound: brute_force. One input of the brute-force enumeration whose test passes (`bfPassB`,
+sums in the rule's order `bfOrder n`, a permutation with inverse `bfOrderInv n`) is correct:
+`brute_force_order_sound` with that order. -/
 theorem brute_force_pass_sound (R : Rnd α) (exp : α → α) (exp_pos : ∀ a, 0 < exp a)
     (exp_add : ∀ a b, exp (a + b) = exp a * exp b) (isq : α) (T : Tables α) (a b : Nat → α)
     (Ti : IvTables α) (hE : Encloses exp isq T a b Ti) (fladd flsub : α → α → α) (u : α)
@@ -699,14 +797,9 @@ theorem brute_force_pass_sound (R : Rnd α) (exp : α → α) (exp_pos : ∀ a, 
     (l : List Nat) (hl : LC.Mem l (LC.words (LC.rangeL V) (n+1)))
     (hp : OF.bfPassB fladd flsub R Ti Vo bot gamma twice n l = true) :
     OF.inputCorrect exp isq T n Vo l = true :=
-  have hw := (LC.words_mem (LC.rangeL V) (n+1) l).mp hl
-  have hx : ∀ i, OF.nlt i (n+1) → OF.nlt (LC.lnth l i) V := fun i hi =>
-    LC.nlt_of_mem_rangeL V _ (hw.2 _ (LC.mem_lnth l i (Eq.subst (motive := fun k => OF.nlt i k) hw.1.symm hi)))
-  OF.correctB_of _ Vo _ (brute_force_sound R exp exp_pos exp_add isq T a b Ti hE fladd flsub u hu0 hu1 hadd hsub
-    n V Vo hVo gamma twice (Mbig (LC.lnth l n)) bot hg htw hbot hK (LC.lnth l) hx
-    (fun i hi => hM _ i (LC.lnth l i) (hx n (OF.nlt_succ_self n)) hi (hx i hi))
-    (hguard _ (hx n (OF.nlt_succ_self n))) (OF.bfOrder n) (OF.bfOrder_lt n) (fun f => OF.bfOrder_perm f n)
-    (OF.ltB_true _ hp))
+  brute_force_order_sound R exp exp_pos exp_add isq T a b Ti hE fladd flsub u hu0 hu1 hadd hsub n V Vo hVo
+    gamma twice bot Mbig hg htw hbot hK hM hguard (OF.bfOrder n) (OF.bfOrderInv n) (OF.bfOrder_lt n)
+    (OF.bfOrderInv_lt n) (OF.bfOrder_left n) (OF.bfOrder_right n) l hl hp
 
 /-- sound: brute_force. The number of inputs whose test passes, counted over `words (rangeL V)
 (n+1)` (every input once), is at most the number of correct inputs (`brute_force_count`). How the
