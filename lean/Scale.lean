@@ -338,3 +338,61 @@ theorem brute_force_shards_sound (R : Rnd α) (exp : α → α) (exp_pos : ∀ a
       gamma twice bot Mbig hg htw hbot hK hM hguard l (hin w l hl) hp) ss hc)
 
 end
+
+section
+variable {α : Type} [OrdField α]
+
+/-- sound: hybrid. The hybrid's count with the remainder's float test composed in: the count
+`certSum ss + Σ case sizes` (`count_correct` returns `covered + certified`) is at most the
+number of correct inputs of `words (rangeL V) (n+1)`, when
+
+* the listed cases are pairwise disjoint lists of correct inputs without repetition (what
+  `cubic_count_sound` proves of `caseInputs`);
+* the units are the `(q, m)` pairs, unit `u` listing the inputs of its boxes (`inp u`), the
+  shards tile `[0, units)` (`Tiles`) and each shard's count is the number of its units' inputs
+  that pass the per-input test of `count_grids` in the order of the input's box (`Counts` with
+  `bfPassO` and `ord l`: an input is in one box, so its box's walk order is a function of it),
+  every such order being a permutation with inverse `ordInv l`;
+* the remainder (all the units' inputs) lists inputs (`words`), without repetition, disjoint
+  from every case (by `hybrid_partition`);
+* the float premises of `brute_force_order_sound`: the standard model below `2^1023`, `gamma`,
+  `twice`, the guard per query token, `2 K u ≤ 1`.
+
+No premise says that a passing input is correct: that is `brute_force_order_sound` with the
+box's order. -/
+theorem hybrid_end_to_end_sound (R : Rnd α) (exp : α → α) (exp_pos : ∀ a, 0 < exp a)
+    (exp_add : ∀ a b, exp (a + b) = exp a * exp b) (isq : α) (T : Tables α) (a b : Nat → α)
+    (Ti : IvTables α) (hE : Encloses exp isq T a b Ti) (fladd flsub : α → α → α) (u : α)
+    (hu0 : 0 ≤ u) (hu1 : u < 1)
+    (hadd : ∀ p q : α, OF.abs (p + q) ≤ OF.pw (1 + 1) 1023 → OF.abs (fladd p q - (p + q)) ≤ u * OF.abs (p + q))
+    (hsub : ∀ p q : α, OF.abs (p - q) ≤ OF.pw (1 + 1) 1023 → OF.abs (flsub p q - (p - q)) ≤ u * OF.abs (p - q))
+    (n V Vo : Nat) (hVo : LC.nle V Vo) (gamma twice bot : α) (Mbig : Nat → α)
+    (hg : OF.pw (1 + u) n - 1 ≤ gamma) (htw : (1 + 1) * (1 + u) ≤ twice) (hbot : bot ≤ 0)
+    (hK : OF.ofN (n+1) * u + OF.ofN (n+1) * u ≤ 1)
+    (hM : ∀ q i t, OF.nlt q V → OF.nlt i (n+1) → OF.nlt t V → OF.bfMag R Ti Vo q i t ≤ Mbig q)
+    (hguard : ∀ q, OF.nlt q V → OF.ofN (n+1) * Mbig q < OF.pw (1 + 1) 1000)
+    (cases : List (List (List Nat))) (inp : Nat → List (List Nat)) (ss : List LC.Shard)
+    (ord ordInv : List Nat → Nat → Nat)
+    (hord : ∀ l, LC.Mem l (LC.unitsFrom inp 0 (LC.lenSum ss)) → ∀ k, OF.nlt k (n+1) → OF.nlt (ord l k) (n+1))
+    (hordi : ∀ l, LC.Mem l (LC.unitsFrom inp 0 (LC.lenSum ss)) → ∀ i, OF.nlt i (n+1) → OF.nlt (ordInv l i) (n+1))
+    (hordl : ∀ l, LC.Mem l (LC.unitsFrom inp 0 (LC.lenSum ss)) → ∀ k, OF.nlt k (n+1) → ordInv l (ord l k) = k)
+    (hordr : ∀ l, LC.Mem l (LC.unitsFrom inp 0 (LC.lenSum ss)) → ∀ i, OF.nlt i (n+1) → ord l (ordInv l i) = i)
+    (ht : LC.Tiles 0 ss)
+    (hc : LC.Counts (fun l => OF.bfPassO fladd flsub R Ti Vo bot gamma twice (ord l) n l) inp ss)
+    (hnd : ∀ c, LC.Mem c cases → LC.Nodup c) (hdisj : LC.PairwiseDisj cases)
+    (hcsub : ∀ c, LC.Mem c cases → ∀ x, LC.Mem x c → LC.Mem x (LC.words (LC.rangeL V) (n+1)))
+    (hok : ∀ c, LC.Mem c cases → ∀ x, LC.Mem x c → OF.inputCorrect exp isq T n Vo x = true)
+    (hR : LC.Nodup (LC.unitsFrom inp 0 (LC.lenSum ss)))
+    (hRsub : ∀ x, LC.Mem x (LC.unitsFrom inp 0 (LC.lenSum ss)) → LC.Mem x (LC.words (LC.rangeL V) (n+1)))
+    (hRdisj : ∀ c, LC.Mem c cases → LC.Disj (LC.unitsFrom inp 0 (LC.lenSum ss)) c) :
+    LC.nle (LC.certSum ss + LC.sizes cases)
+      (LC.countP (OF.inputCorrect exp isq T n Vo) (LC.words (LC.rangeL V) (n+1))) :=
+  hybrid_shards_sound LC.decList (OF.inputCorrect exp isq T n Vo)
+    (fun l => OF.bfPassO fladd flsub R Ti Vo bot gamma twice (ord l) n l) (LC.words (LC.rangeL V) (n+1))
+    cases inp ss ht hc hnd hdisj hcsub hok hR hRsub
+    (fun l hl hp => brute_force_order_sound R exp exp_pos exp_add isq T a b Ti hE fladd flsub u hu0 hu1 hadd hsub
+      n V Vo hVo gamma twice bot Mbig hg htw hbot hK hM hguard (ord l) (ordInv l) (hord l hl) (hordi l hl)
+      (hordl l hl) (hordr l hl) l (hRsub l hl) hp)
+    hRdisj
+
+end
