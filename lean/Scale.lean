@@ -65,11 +65,13 @@ theorem unitsFrom_add (inp : Nat → List β) : (a k l : Nat) →
 
 end
 
-/-- A shard: the units `start, ..., start + len - 1`, of which it certified `cert` inputs. -/
+/-- A shard: the units `start, ..., start + len - 1`, of which it certified `cert` inputs and
+enumerated `inputs` (`ShardCount.count`, `ShardCount.inputs`). -/
 structure Shard where
   start : Nat
   len : Nat
   cert : Nat
+  inputs : Nat
 
 /-- The shards, in this order, tile the units from `a` on: each starts where the last stopped. -/
 def Tiles : Nat → List Shard → Prop
@@ -83,6 +85,10 @@ def lenSum : List Shard → Nat
 def certSum : List Shard → Nat
   | [] => 0
   | s :: rest => s.cert + certSum rest
+
+def inputSum : List Shard → Nat
+  | [] => 0
+  | s :: rest => s.inputs + inputSum rest
 
 /-- Every shard certified at most as many inputs of its units as are correct. -/
 def Certifies {β : Type} (correct : β → Bool) (inp : Nat → List β) : List Shard → Prop
@@ -107,6 +113,25 @@ theorem certSum_counts {β : Type} (p : β → Bool) (inp : Nat → List β) :
       ((congrArg (fun k => countP p (unitsFrom inp a s.len) + k) (certSum_counts p inp (a + s.len) rest ht.2 hc.2)).trans
         ((countP_lapp p (unitsFrom inp a s.len) (unitsFrom inp (a + s.len) (lenSum rest))).symm.trans
           (congrArg (countP p) (unitsFrom_add inp a s.len (lenSum rest)).symm)))
+
+/-- Every shard's `inputs` is the number of inputs its units list (`enumerate_range` adds the
+size of every grid it evaluates, and a unit's grids are its inputs). -/
+def Enumerates {β : Type} (inp : Nat → List β) : List Shard → Prop
+  | [] => True
+  | s :: rest => s.inputs = llen (unitsFrom inp s.start s.len) ∧ Enumerates inp rest
+
+/-- The merged `enumerated` of shards that tile the units from `a` is the number of inputs of
+all their units. -/
+theorem inputSum_enumerates {β : Type} (inp : Nat → List β) :
+    (a : Nat) → (ss : List Shard) → Tiles a ss → Enumerates inp ss →
+    inputSum ss = llen (unitsFrom inp a (lenSum ss))
+  | _, [], _, _ => rfl
+  | a, s :: rest, ht, he =>
+    (congrArg (fun k => k + inputSum rest)
+        (he.1.trans (congrArg (fun b => llen (unitsFrom inp b s.len)) ht.1))).trans
+      ((congrArg (fun k => llen (unitsFrom inp a s.len) + k) (inputSum_enumerates inp (a + s.len) rest ht.2 he.2)).trans
+        ((llen_lapp (unitsFrom inp a s.len) (unitsFrom inp (a + s.len) (lenSum rest))).symm.trans
+          (congrArg llen (unitsFrom_add inp a s.len (lenSum rest)).symm)))
 
 theorem mem_unitsFrom {β : Type} (inp : Nat → List β) (l : β) : (a k : Nat) → Mem l (unitsFrom inp a k) →
     ∃ u, Mem l (inp u)
@@ -216,6 +241,118 @@ theorem split_unique (s : β → Bool) (x x' : β) (v v' : List β) (hx : s x = 
 
 end
 
+/-! ## Counting a cover: a list that covers a list without repetition and is no longer has none
+
+The kernel checks `covered + enumerated == V^K`. With the partition's existence half (every
+input is in a case or in a box) that check gives the other half: nothing is listed twice. -/
+
+section
+variable {β : Type}
+
+theorem llen_rangeLC : (V : Nat) → llen (rangeL V) = V
+  | 0 => rfl
+  | V+1 => congrArg Nat.succ (llen_rangeLC V)
+
+theorem countP_true : (L : List β) → countP (fun _ => true) L = llen L
+  | [] => rfl
+  | _ :: xs => congrArg Nat.succ (countP_true xs)
+
+theorem llen_erase (deq : (a b : β) → Decidable (a = b)) (x : β) (L : List β) (h : Mem x L) :
+    llen (erase deq x L) + 1 = llen L :=
+  (congrArg (fun k => k + 1) (countP_true (erase deq x L))).symm.trans
+    ((erase_count deq (fun _ => true) x rfl L h).trans (countP_true L))
+
+theorem nle_succ_self_false : (a : Nat) → nle (a+1) a → False
+  | 0, h => h
+  | a+1, h => nle_succ_self_false a h
+
+theorem eraseStep_sub (z x y : β) (ys rest : List β) (hrest : Mem z rest → Mem z ys) :
+    (d : Decidable (x = y)) → Mem z (eraseStep x y ys rest d) → Mem z (y :: ys)
+  | Decidable.isTrue _, h => Or.inr h
+  | Decidable.isFalse _, h => OF.orE h (fun e => Or.inl e) (fun h' => Or.inr (hrest h'))
+
+theorem mem_erase_sub (deq : (a b : β) → Decidable (a = b)) (x z : β) : (U : List β) →
+    Mem z (erase deq x U) → Mem z U
+  | [], h => h
+  | y :: ys, h => eraseStep_sub z x y ys (erase deq x ys) (mem_erase_sub deq x z ys) (deq x y) h
+
+theorem eraseStep_ne (z x y : β) (ys rest : List β) (hy : ¬ Mem y ys) (hrest : Mem z rest → z = x → False) :
+    (d : Decidable (x = y)) → Mem z (eraseStep x y ys rest d) → z = x → False
+  | Decidable.isTrue e, h, ez => hy (Eq.subst (motive := fun w => Mem w ys) (ez.trans e) h)
+  | Decidable.isFalse ne, h, ez => OF.orE h (fun e => ne (ez.symm.trans e)) (fun h' => hrest h' ez)
+
+/-- In a list without repetition, erasing `x` leaves no `x`. -/
+theorem mem_erase_ne (deq : (a b : β) → Decidable (a = b)) (x z : β) : (U : List β) → Nodup U →
+    Mem z (erase deq x U) → z = x → False
+  | [], _, h, _ => h
+  | y :: ys, hU, h, ez => eraseStep_ne z x y ys (erase deq x ys) hU.1 (mem_erase_ne deq x z ys hU.2) (deq x y) h ez
+
+theorem eraseStep_nodup (x y : β) (ys rest : List β) (hU : Nodup (y :: ys)) (hrest : Nodup rest)
+    (hsub : Mem y rest → Mem y ys) : (d : Decidable (x = y)) → Nodup (eraseStep x y ys rest d)
+  | Decidable.isTrue _ => hU.2
+  | Decidable.isFalse _ => ⟨fun h => hU.1 (hsub h), hrest⟩
+
+theorem nodup_erase (deq : (a b : β) → Decidable (a = b)) (x : β) : (U : List β) → Nodup U → Nodup (erase deq x U)
+  | [], _ => trivial
+  | y :: ys, hU => eraseStep_nodup x y ys (erase deq x ys) hU (nodup_erase deq x ys hU.2)
+      (mem_erase_sub deq x y ys) (deq x y)
+
+/-- A list `L` in which every entry of `U` (without repetition) occurs is at least as long. -/
+theorem len_le_of_cover (deq : (a b : β) → Decidable (a = b)) : (U L : List β) → Nodup U →
+    (∀ x, Mem x U → Mem x L) → nle (llen U) (llen L)
+  | [], _, _, _ => trivial
+  | y :: U', L, hU, hcov =>
+    Eq.subst (motive := fun k => nle (llen U' + 1) k) (llen_erase deq y L (hcov y (Or.inl rfl)))
+      (show nle (llen U') (llen (erase deq y L)) from
+        len_le_of_cover deq U' (erase deq y L) hU.2 (fun x hx => mem_erase deq y x
+          (fun e => hU.1 (Eq.subst (motive := fun w => Mem w U') e hx)) L (hcov x (Or.inr hx))))
+
+/-- Pigeonhole: a list `L` inside `U` (without repetition) in which every entry of `U` occurs,
+and no longer than `U`, has no repetition. -/
+theorem nodup_of_cover (deq : (a b : β) → Decidable (a = b)) : (L U : List β) → Nodup U →
+    (∀ x, Mem x L → Mem x U) → (∀ x, Mem x U → Mem x L) → nle (llen L) (llen U) → Nodup L
+  | [], _, _, _, _, _ => trivial
+  | x :: L', U, hU, hsub, hcov, hlen =>
+    have hx : ¬ Mem x L' := fun hm => nle_succ_self_false (llen L')
+      (nle_trans (llen L' + 1) (llen U) (llen L') hlen
+        (len_le_of_cover deq U L' hU (fun y hy => OF.orE (hcov y hy)
+          (fun e => Eq.subst (motive := fun w => Mem w L') e.symm hm) (fun h => h))))
+    have hxU : Mem x U := hsub x (Or.inl rfl)
+    ⟨hx, nodup_of_cover deq L' (erase deq x U) (nodup_erase deq x U hU)
+      (fun y hy => mem_erase deq x y (fun e => hx (Eq.subst (motive := fun w => Mem w L') e hy)) U (hsub y (Or.inr hy)))
+      (fun y hy => OF.orE (hcov y (mem_erase_sub deq x y U hy))
+        (fun e => False.elim (mem_erase_ne deq x y U hU hy e)) (fun h => h))
+      (show nle (llen L') (llen (erase deq x U)) from
+        Eq.subst (motive := fun k => nle (llen L' + 1) k) (llen_erase deq x U hxU).symm hlen)⟩
+
+theorem nodup_lapp_inv : (xs ys : List β) → Nodup (lapp xs ys) → Nodup xs ∧ Nodup ys ∧ Disj xs ys
+  | [], _, h => ⟨trivial, h, fun _ hy _ => hy⟩
+  | x :: xs, ys, h =>
+    match nodup_lapp_inv xs ys h.2 with
+    | ⟨h1, h2, h3⟩ => ⟨⟨fun hm => h.1 ((mem_lapp x xs ys).mpr (Or.inl hm)), h1⟩, h2,
+        fun y hy hy' => OF.orE hy
+          (fun e => h.1 ((mem_lapp x xs ys).mpr (Or.inr (Eq.subst (motive := fun w => Mem w ys) e hy'))))
+          (fun hm => h3 y hm hy')⟩
+
+theorem mem_concat_of (y : β) : (cs : List (List β)) → (c : List β) → Mem c cs → Mem y c → Mem y (concat cs)
+  | [], _, h, _ => False.elim h
+  | d :: cs, c, hc, hy => OF.orE hc
+      (fun e => (mem_lapp y d (concat cs)).mpr (Or.inl (Eq.subst (motive := fun w => Mem y w) e hy)))
+      (fun h => (mem_lapp y d (concat cs)).mpr (Or.inr (mem_concat_of y cs c h hy)))
+
+theorem nodup_concat_inv : (cs : List (List β)) → Nodup (concat cs) →
+    (∀ c, Mem c cs → Nodup c) ∧ PairwiseDisj cs
+  | [], _ => ⟨fun _ h => False.elim h, trivial⟩
+  | c :: cs, h =>
+    match nodup_lapp_inv c (concat cs) h with
+    | ⟨h1, h2, h3⟩ =>
+      match nodup_concat_inv cs h2 with
+      | ⟨ih1, ih2⟩ => ⟨fun d hd => OF.orE hd (fun e => Eq.subst (motive := fun w => Nodup w) e.symm h1)
+            (fun h' => ih1 d h'),
+          ⟨fun d hd y hy hy' => h3 y hy (mem_concat_of y cs d hd hy'), ih2⟩⟩
+
+end
+
 end LC
 
 section
@@ -309,6 +446,43 @@ theorem hybrid_shards_sound {β : Type} (deq : (a b : β) → Decidable (a = b))
     nle (certSum ss + sizes cases) (countP correct U) :=
   Eq.subst (motive := fun k => nle (k + sizes cases) (countP correct U)) (certSum_counts pass inp 0 ss ht hc).symm
     (hybrid_sound deq correct pass U cases (unitsFrom inp 0 (lenSum ss)) hnd hdisj hsub hok hR hRsub hRok hRdisj)
+
+open LC in
+/-- supports: hybrid_sound. The kernel's count check in the shape `count_correct` makes it:
+lists `Rm` (the enumerated remainder) and `cases` inside `U` (without repetition), in which every
+entry of `U` occurs (every input is in a case or in a box: the existence half of
+`hybrid_partition`), whose sizes add up to `llen U` (`covered + enumerated == V^K`), list
+nothing twice: `Rm` and every case are without repetition, the cases pairwise disjoint and `Rm`
+disjoint from each (the premises of `hybrid_sound`). -/
+theorem count_check_nodup {β : Type} (deq : (a b : β) → Decidable (a = b)) (U Rm : List β)
+    (cases : List (List β)) (hU : Nodup U) (hRsub : ∀ x, Mem x Rm → Mem x U)
+    (hcsub : ∀ c, Mem c cases → ∀ x, Mem x c → Mem x U)
+    (hcover : ∀ x, Mem x U → Mem x Rm ∨ ∃ c, Mem c cases ∧ Mem x c)
+    (hcount : sizes cases + llen Rm = llen U) :
+    Nodup Rm ∧ (∀ c, Mem c cases → Nodup c) ∧ PairwiseDisj cases ∧ (∀ c, Mem c cases → Disj Rm c) :=
+  have e : llen (lapp Rm (concat cases)) = llen U :=
+    (llen_lapp Rm (concat cases)).trans ((congrArg (fun k => llen Rm + k) (llen_concat cases)).trans
+      ((nadd_comm (llen Rm) (sizes cases)).trans hcount))
+  have hC : Nodup (lapp Rm (concat cases)) := nodup_of_cover deq (lapp Rm (concat cases)) U hU
+    (fun x hx => OF.orE ((mem_lapp x Rm (concat cases)).mp hx) (fun h => hRsub x h)
+      (fun h => match mem_concat x cases h with
+        | ⟨c, hc, hxc⟩ => hcsub c hc x hxc))
+    (fun x hx => OF.orE (hcover x hx) (fun h => (mem_lapp x Rm (concat cases)).mpr (Or.inl h))
+      (fun h => match h with
+        | ⟨c, hc, hxc⟩ => (mem_lapp x Rm (concat cases)).mpr (Or.inr (mem_concat_of x cases c hc hxc))))
+    (Eq.subst (motive := fun k => nle (llen (lapp Rm (concat cases))) k) e (nle_refl _))
+  match nodup_lapp_inv Rm (concat cases) hC with
+  | ⟨hR, hcc, hD⟩ =>
+    match nodup_concat_inv cases hcc with
+    | ⟨hnd, hdisj⟩ => ⟨hR, hnd, hdisj, fun c hc y hy hyc => hD y hy (mem_concat_of y cases c hc hyc)⟩
+
+open LC in
+/-- Counting over a list `L` without repetition inside `U` counts at most what `U` holds. -/
+theorem countP_sublist {β : Type} (deq : (a b : β) → Decidable (a = b)) (p : β → Bool) (L U : List β)
+    (hL : Nodup L) (hsub : ∀ x, Mem x L → Mem x U) : nle (countP p L) (countP p U) :=
+  Eq.subst (motive := fun k => nle k (countP p U)) (llen_lfilter p L)
+    (brute_force_count deq p (lfilter p L) U (nodup_lfilter p L hL)
+      (fun x hx => hsub x (mem_lfilter p x L hx).1) (fun x hx => (mem_lfilter p x L hx).2))
 end
 
 section
@@ -336,6 +510,42 @@ theorem brute_force_shards_sound (R : Rnd α) (exp : α → α) (exp_pos : ∀ a
   shard_merge _ inp 0 ss ht (LC.certifies_of_counts _ _ inp (fun w l hl hp =>
     brute_force_pass_sound R exp exp_pos exp_add isq T a b Ti hE fladd flsub u hu0 hu1 hadd hsub n V Vo hVo
       gamma twice bot Mbig hg htw hbot hK hM hguard l (hin w l hl) hp) ss hc)
+
+/-- sound: brute_force. `brute_force_shards_sound` with the kernel's count check: if every input
+of `words (rangeL V) (n+1)` is in some block (`hcover`) and the shards' enumerated counts
+(`Enumerates`: each shard's `inputs` is the number of its blocks' inputs) add up to `V^K`
+(`enumerated == V ** K`, `hcount`), the blocks list every input once, and the sum of the shard
+counts is at most the number of correct inputs of the model. -/
+theorem brute_force_checked_sound (R : Rnd α) (exp : α → α) (exp_pos : ∀ a, 0 < exp a)
+    (exp_add : ∀ a b, exp (a + b) = exp a * exp b) (isq : α) (T : Tables α) (a b : Nat → α)
+    (Ti : IvTables α) (hE : Encloses exp isq T a b Ti) (fladd flsub : α → α → α) (u : α)
+    (hu0 : 0 ≤ u) (hu1 : u < 1)
+    (hadd : ∀ p q : α, OF.abs (p + q) ≤ OF.pw (1 + 1) 1023 → OF.abs (fladd p q - (p + q)) ≤ u * OF.abs (p + q))
+    (hsub : ∀ p q : α, OF.abs (p - q) ≤ OF.pw (1 + 1) 1023 → OF.abs (flsub p q - (p - q)) ≤ u * OF.abs (p - q))
+    (n V Vo : Nat) (hVo : LC.nle V Vo) (gamma twice bot : α) (Mbig : Nat → α)
+    (hg : OF.pw (1 + u) n - 1 ≤ gamma) (htw : (1 + 1) * (1 + u) ≤ twice) (hbot : bot ≤ 0)
+    (hK : OF.ofN (n+1) * u + OF.ofN (n+1) * u ≤ 1)
+    (hM : ∀ q i t, OF.nlt q V → OF.nlt i (n+1) → OF.nlt t V → OF.bfMag R Ti Vo q i t ≤ Mbig q)
+    (hguard : ∀ q, OF.nlt q V → OF.ofN (n+1) * Mbig q < OF.pw (1 + 1) 1000)
+    (inp : Nat → List (List Nat)) (hin : ∀ w l, LC.Mem l (inp w) → LC.Mem l (LC.words (LC.rangeL V) (n+1)))
+    (ss : List LC.Shard) (ht : LC.Tiles 0 ss) (hc : LC.Counts (OF.bfPassB fladd flsub R Ti Vo bot gamma twice n) inp ss)
+    (hen : LC.Enumerates inp ss) (hcount : LC.inputSum ss = LC.npow V (n+1))
+    (hcover : ∀ x, LC.Mem x (LC.words (LC.rangeL V) (n+1)) → LC.Mem x (LC.unitsFrom inp 0 (LC.lenSum ss))) :
+    LC.nle (LC.certSum ss) (LC.countP (OF.inputCorrect exp isq T n Vo) (LC.words (LC.rangeL V) (n+1))) :=
+  have hU := LC.words_nodup (LC.rangeL V) (LC.rangeL_nodup V) (n+1)
+  have hRsub : ∀ x, LC.Mem x (LC.unitsFrom inp 0 (LC.lenSum ss)) → LC.Mem x (LC.words (LC.rangeL V) (n+1)) :=
+    fun x hx => match LC.mem_unitsFrom inp x 0 (LC.lenSum ss) hx with
+      | ⟨w, hw⟩ => hin w x hw
+  have e : LC.llen (LC.unitsFrom inp 0 (LC.lenSum ss)) = LC.llen (LC.words (LC.rangeL V) (n+1)) :=
+    (LC.inputSum_enumerates inp 0 ss ht hen).symm.trans (hcount.trans
+      ((congrArg (fun k => LC.npow k (n+1)) (LC.llen_rangeLC V)).symm.trans (LC.words_len (LC.rangeL V) (n+1)).symm))
+  have hR := (count_check_nodup LC.decList (LC.words (LC.rangeL V) (n+1)) (LC.unitsFrom inp 0 (LC.lenSum ss)) []
+    hU hRsub (fun _ h => False.elim h) (fun x hx => Or.inl (hcover x hx))
+    ((LC.nzero_add _).trans e)).1
+  LC.nle_trans3 _ _ _
+    (brute_force_shards_sound R exp exp_pos exp_add isq T a b Ti hE fladd flsub u hu0 hu1 hadd hsub n V Vo hVo
+      gamma twice bot Mbig hg htw hbot hK hM hguard inp hin ss ht hc)
+    (countP_sublist LC.decList _ _ _ hR hRsub)
 
 end
 
@@ -394,5 +604,51 @@ theorem hybrid_end_to_end_sound (R : Rnd α) (exp : α → α) (exp_pos : ∀ a,
       n V Vo hVo gamma twice bot Mbig hg htw hbot hK hM hguard (ord l) (ordInv l) (hord l hl) (hordi l hl)
       (hordl l hl) (hordr l hl) l (hRsub l hl) hp)
     hRdisj
+
+/-- sound: hybrid. `hybrid_end_to_end_sound` with the kernel's count check in place of the
+no-repetition premises: if every input of `words (rangeL V) (n+1)` lies in a listed case or in
+the remainder the units list (`hcover`: the existence half of `hybrid_partition`, every input is
+in its class's case or in one of its boxes), and the cases' sizes plus the shards' enumerated
+counts (`Enumerates`) add up to `V^K` (`covered + enumerated == V ** n_ctx`, `hcount`), then the
+count `certSum ss + Σ case sizes` is at most the number of correct inputs. What remains assumed
+of the cases is that they are inputs and correct (`cubic_count_sound`'s `caseInputs`), of the
+boxes that their inputs are inputs (`hRsub`) and that each box's walk order is a permutation. -/
+theorem hybrid_checked_sound (R : Rnd α) (exp : α → α) (exp_pos : ∀ a, 0 < exp a)
+    (exp_add : ∀ a b, exp (a + b) = exp a * exp b) (isq : α) (T : Tables α) (a b : Nat → α)
+    (Ti : IvTables α) (hE : Encloses exp isq T a b Ti) (fladd flsub : α → α → α) (u : α)
+    (hu0 : 0 ≤ u) (hu1 : u < 1)
+    (hadd : ∀ p q : α, OF.abs (p + q) ≤ OF.pw (1 + 1) 1023 → OF.abs (fladd p q - (p + q)) ≤ u * OF.abs (p + q))
+    (hsub : ∀ p q : α, OF.abs (p - q) ≤ OF.pw (1 + 1) 1023 → OF.abs (flsub p q - (p - q)) ≤ u * OF.abs (p - q))
+    (n V Vo : Nat) (hVo : LC.nle V Vo) (gamma twice bot : α) (Mbig : Nat → α)
+    (hg : OF.pw (1 + u) n - 1 ≤ gamma) (htw : (1 + 1) * (1 + u) ≤ twice) (hbot : bot ≤ 0)
+    (hK : OF.ofN (n+1) * u + OF.ofN (n+1) * u ≤ 1)
+    (hM : ∀ q i t, OF.nlt q V → OF.nlt i (n+1) → OF.nlt t V → OF.bfMag R Ti Vo q i t ≤ Mbig q)
+    (hguard : ∀ q, OF.nlt q V → OF.ofN (n+1) * Mbig q < OF.pw (1 + 1) 1000)
+    (cases : List (List (List Nat))) (inp : Nat → List (List Nat)) (ss : List LC.Shard)
+    (ord ordInv : List Nat → Nat → Nat)
+    (hord : ∀ l, LC.Mem l (LC.unitsFrom inp 0 (LC.lenSum ss)) → ∀ k, OF.nlt k (n+1) → OF.nlt (ord l k) (n+1))
+    (hordi : ∀ l, LC.Mem l (LC.unitsFrom inp 0 (LC.lenSum ss)) → ∀ i, OF.nlt i (n+1) → OF.nlt (ordInv l i) (n+1))
+    (hordl : ∀ l, LC.Mem l (LC.unitsFrom inp 0 (LC.lenSum ss)) → ∀ k, OF.nlt k (n+1) → ordInv l (ord l k) = k)
+    (hordr : ∀ l, LC.Mem l (LC.unitsFrom inp 0 (LC.lenSum ss)) → ∀ i, OF.nlt i (n+1) → ord l (ordInv l i) = i)
+    (ht : LC.Tiles 0 ss)
+    (hc : LC.Counts (fun l => OF.bfPassO fladd flsub R Ti Vo bot gamma twice (ord l) n l) inp ss)
+    (hen : LC.Enumerates inp ss)
+    (hcsub : ∀ c, LC.Mem c cases → ∀ x, LC.Mem x c → LC.Mem x (LC.words (LC.rangeL V) (n+1)))
+    (hok : ∀ c, LC.Mem c cases → ∀ x, LC.Mem x c → OF.inputCorrect exp isq T n Vo x = true)
+    (hRsub : ∀ x, LC.Mem x (LC.unitsFrom inp 0 (LC.lenSum ss)) → LC.Mem x (LC.words (LC.rangeL V) (n+1)))
+    (hcover : ∀ x, LC.Mem x (LC.words (LC.rangeL V) (n+1)) →
+      LC.Mem x (LC.unitsFrom inp 0 (LC.lenSum ss)) ∨ ∃ c, LC.Mem c cases ∧ LC.Mem x c)
+    (hcount : LC.sizes cases + LC.inputSum ss = LC.npow V (n+1)) :
+    LC.nle (LC.certSum ss + LC.sizes cases)
+      (LC.countP (OF.inputCorrect exp isq T n Vo) (LC.words (LC.rangeL V) (n+1))) :=
+  have e : LC.sizes cases + LC.llen (LC.unitsFrom inp 0 (LC.lenSum ss)) = LC.llen (LC.words (LC.rangeL V) (n+1)) :=
+    (congrArg (fun k => LC.sizes cases + k) (LC.inputSum_enumerates inp 0 ss ht hen).symm).trans (hcount.trans
+      ((congrArg (fun k => LC.npow k (n+1)) (LC.llen_rangeLC V)).symm.trans (LC.words_len (LC.rangeL V) (n+1)).symm))
+  match count_check_nodup LC.decList (LC.words (LC.rangeL V) (n+1)) (LC.unitsFrom inp 0 (LC.lenSum ss)) cases
+    (LC.words_nodup (LC.rangeL V) (LC.rangeL_nodup V) (n+1)) hRsub hcsub hcover e with
+  | ⟨hR, hnd, hdisj, hRdisj⟩ =>
+    hybrid_end_to_end_sound R exp exp_pos exp_add isq T a b Ti hE fladd flsub u hu0 hu1 hadd hsub n V Vo hVo
+      gamma twice bot Mbig hg htw hbot hK hM hguard cases inp ss ord ordInv hord hordi hordl hordr ht hc
+      hnd hdisj hcsub hok hR hRsub hRdisj
 
 end
