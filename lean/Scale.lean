@@ -651,4 +651,64 @@ theorem hybrid_checked_sound (R : Rnd α) (exp : α → α) (exp_pos : ∀ a, 0 
       gamma twice bot Mbig hg htw hbot hK hM hguard cases inp ss ord ordInv hord hordi hordl hordr ht hc
       hnd hdisj hcsub hok hR hRsub hRdisj
 
+/-- sound: hybrid. The hybrid rule end to end, as `count_correct` runs it: the listed cases are
+cubic cases that `read_cases` accepts (`CaseValid`) and `check_cases` proves (`CaseChecked`),
+counted `covered = Σ C(n, c) |S|^c` (`kernelCount`); the remainder is enumerated in shards over
+the `(q, m)` pairs (`Tiles`, `Counts` with each box's walk order `ord l`, a permutation;
+`Enumerates`); the kernel checks `covered + enumerated == V ** n_ctx` (`hcount`). With every input
+in a case or in the remainder (`hcover`, the existence half of `hybrid_partition`) and the
+remainder's entries inputs (`hRsub`), the returned `covered + certified` is at most the number
+of correct inputs of the model. The cases' correctness is `cubic_sound`, the remainder's
+`brute_force_order_sound`, and nothing listed twice follows from the count check
+(`count_check_nodup`); `read_cases`' distinct keys are not needed. -/
+theorem hybrid_kernel_sound (R : Rnd α) (exp : α → α) (exp_pos : ∀ a, 0 < exp a)
+    (exp_add : ∀ a b, exp (a + b) = exp a * exp b) (isq : α) (T : Tables α) (a b : Nat → α)
+    (Ti : IvTables α) (hE : Encloses exp isq T a b Ti) (fladd flsub : α → α → α) (u : α)
+    (hu0 : 0 ≤ u) (hu1 : u < 1)
+    (hadd : ∀ p q : α, OF.abs (p + q) ≤ OF.pw (1 + 1) 1023 → OF.abs (fladd p q - (p + q)) ≤ u * OF.abs (p + q))
+    (hsub : ∀ p q : α, OF.abs (p - q) ≤ OF.pw (1 + 1) 1023 → OF.abs (flsub p q - (p - q)) ≤ u * OF.abs (p - q))
+    (n V Vo : Nat) (hVo : LC.nle V Vo) (gamma twice bot : α) (Mbig : Nat → α)
+    (hg : OF.pw (1 + u) n - 1 ≤ gamma) (htw : (1 + 1) * (1 + u) ≤ twice) (hbot : bot ≤ 0)
+    (hK : OF.ofN (n+1) * u + OF.ofN (n+1) * u ≤ 1)
+    (hM : ∀ q i t, OF.nlt q V → OF.nlt i (n+1) → OF.nlt t V → OF.bfMag R Ti Vo q i t ≤ Mbig q)
+    (hguard : ∀ q, OF.nlt q V → OF.ofN (n+1) * Mbig q < OF.pw (1 + 1) 1000)
+    (top : α) (tauOf : (Nat → α) → Nat → α) (cases : List (CubicCase α))
+    (hvalid : ∀ cs, LC.Mem cs cases → CaseValid n V cs.q cs.m cs.c cs.S cs.mu)
+    (hpass : ∀ cs, LC.Mem cs cases → OF.CaseChecked R Ti top tauOf n V Vo cs.q cs.m cs.c cs.S cs.mu)
+    (inp : Nat → List (List Nat)) (ss : List LC.Shard)
+    (ord ordInv : List Nat → Nat → Nat)
+    (hord : ∀ l, LC.Mem l (LC.unitsFrom inp 0 (LC.lenSum ss)) → ∀ k, OF.nlt k (n+1) → OF.nlt (ord l k) (n+1))
+    (hordi : ∀ l, LC.Mem l (LC.unitsFrom inp 0 (LC.lenSum ss)) → ∀ i, OF.nlt i (n+1) → OF.nlt (ordInv l i) (n+1))
+    (hordl : ∀ l, LC.Mem l (LC.unitsFrom inp 0 (LC.lenSum ss)) → ∀ k, OF.nlt k (n+1) → ordInv l (ord l k) = k)
+    (hordr : ∀ l, LC.Mem l (LC.unitsFrom inp 0 (LC.lenSum ss)) → ∀ i, OF.nlt i (n+1) → ord l (ordInv l i) = i)
+    (ht : LC.Tiles 0 ss)
+    (hc : LC.Counts (fun l => OF.bfPassO fladd flsub R Ti Vo bot gamma twice (ord l) n l) inp ss)
+    (hen : LC.Enumerates inp ss)
+    (hRsub : ∀ x, LC.Mem x (LC.unitsFrom inp 0 (LC.lenSum ss)) → LC.Mem x (LC.words (LC.rangeL V) (n+1)))
+    (hcover : ∀ x, LC.Mem x (LC.words (LC.rangeL V) (n+1)) →
+      LC.Mem x (LC.unitsFrom inp 0 (LC.lenSum ss)) ∨ ∃ cs, LC.Mem cs cases ∧ LC.Mem x (OF.caseInputs n V cs))
+    (hcount : OF.kernelCount n V cases + LC.inputSum ss = LC.npow V (n+1)) :
+    LC.nle (LC.certSum ss + OF.kernelCount n V cases)
+      (LC.countP (OF.inputCorrect exp isq T n Vo) (LC.words (LC.rangeL V) (n+1))) :=
+  Eq.subst (motive := fun k => LC.nle (LC.certSum ss + k)
+      (LC.countP (OF.inputCorrect exp isq T n Vo) (LC.words (LC.rangeL V) (n+1))))
+    (OF.sizes_caseInputs n V cases)
+    (hybrid_checked_sound R exp exp_pos exp_add isq T a b Ti hE fladd flsub u hu0 hu1 hadd hsub n V Vo hVo
+      gamma twice bot Mbig hg htw hbot hK hM hguard (LC.lmap (OF.caseInputs n V) cases) inp ss ord ordInv
+      hord hordi hordl hordr ht hc hen
+      (fun c hc => match (LC.mem_lmap (OF.caseInputs n V) c cases).mp hc with
+        | ⟨cs, hcs, e⟩ => fun l hl => OF.caseInputs_words n V cs (hvalid cs hcs) l
+            (Eq.subst (motive := fun z => LC.Mem l z) e hl))
+      (fun c hc => match (LC.mem_lmap (OF.caseInputs n V) c cases).mp hc with
+        | ⟨cs, hcs, e⟩ => fun l hl => OF.correctB_of _ Vo _
+            (cubic_sound R exp exp_pos exp_add isq T a b Ti hE top tauOf n V Vo cs.q cs.m cs.c cs.S cs.mu
+              (hvalid cs hcs) (hpass cs hcs) (LC.lnth l)
+              (OF.caseInputs_inCase n V cs (hvalid cs hcs) l (Eq.subst (motive := fun z => LC.Mem l z) e hl))))
+      hRsub
+      (fun x hx => OF.orE (hcover x hx) (fun h => Or.inl h)
+        (fun h => match h with
+          | ⟨cs, hcs, hxc⟩ => Or.inr ⟨OF.caseInputs n V cs,
+              (LC.mem_lmap (OF.caseInputs n V) (OF.caseInputs n V cs) cases).mpr ⟨cs, hcs, rfl⟩, hxc⟩))
+      (Eq.subst (motive := fun k => k + LC.inputSum ss = LC.npow V (n+1)) (OF.sizes_caseInputs n V cases).symm hcount))
+
 end
