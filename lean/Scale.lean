@@ -6,7 +6,13 @@ Rules `shard_merge`, `hybrid_partition`, `hybrid_sound`.
 Uses the lists, counts and `count_disjoint` of `Counting.lean`. An enumeration numbers its
 units of work `0, 1, ...`; unit `u` holds the list of inputs `inp u`, and `unitsFrom inp a k`
 lists the inputs of units `a, ..., a + k - 1` in order. A shard is a range of units with the
-number of inputs it certified correct.
+number of inputs it certified correct and the number it enumerated.
+
+The count checks `enumerated == V^K` (brute force) and `covered + enumerated == V^K` (hybrid)
+are modelled: with a cover of the inputs they give that nothing is listed twice
+(`count_check_nodup`). The end-to-end theorems: `brute_force_checked_sound` and
+`hybrid_kernel_sound` (the cubic cases, the remainder's float test in each box's walk order,
+the count check).
 -/
 
 namespace LC
