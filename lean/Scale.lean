@@ -359,6 +359,56 @@ theorem nodup_concat_inv : (cs : List (List β)) → Nodup (concat cs) →
 
 end
 
+/-! ## A walk order given as the list of positions it visits -/
+
+/-- The place of `i` in `L` (the walk's step at which position `i` is added). -/
+def idxOf (i : Nat) : List Nat → Nat
+  | [] => 0
+  | x :: xs => pickN (eqb i x) 0 (idxOf i xs + 1)
+
+theorem lnth_idxOf (i : Nat) : (L : List Nat) → Mem i L → lnth L (idxOf i L) = i
+  | [], h => False.elim h
+  | x :: xs, h => OF.orE (bool_cases (eqb i x))
+      (fun e => Eq.subst (motive := fun t => lnth (x :: xs) (pickN t 0 (idxOf i xs + 1)) = i) e.symm
+        (eqb_true i x e).symm)
+      (fun e => Eq.subst (motive := fun t => lnth (x :: xs) (pickN t 0 (idxOf i xs + 1)) = i) e.symm
+        (lnth_idxOf i xs (OF.orE h (fun e' => False.elim (eqb_false e e')) (fun h' => h'))))
+
+theorem idxOf_lt (i : Nat) : (L : List Nat) → Mem i L → OF.nlt (idxOf i L) (llen L)
+  | [], h => False.elim h
+  | x :: xs, h => OF.orE (bool_cases (eqb i x))
+      (fun e => Eq.subst (motive := fun t => OF.nlt (pickN t 0 (idxOf i xs + 1)) (llen xs + 1)) e.symm
+        (OF.nlt_zero_succ (llen xs)))
+      (fun e => Eq.subst (motive := fun t => OF.nlt (pickN t 0 (idxOf i xs + 1)) (llen xs + 1)) e.symm
+        (show OF.nlt (idxOf i xs) (llen xs) from
+          idxOf_lt i xs (OF.orE h (fun e' => False.elim (eqb_false e e')) (fun h' => h'))))
+
+theorem idxOf_lnth : (L : List Nat) → Nodup L → (k : Nat) → OF.nlt k (llen L) → idxOf (lnth L k) L = k
+  | [], _, _, h => False.elim h
+  | x :: xs, _, 0, _ => Eq.subst (motive := fun t => pickN t 0 (idxOf x xs + 1) = 0) (eqb_refl x).symm rfl
+  | x :: xs, hL, k+1, h =>
+    have hne : lnth xs k = x → False := fun e =>
+      hL.1 (Eq.subst (motive := fun w => Mem w xs) e (mem_lnth xs k h))
+    Eq.subst (motive := fun t => pickN t 0 (idxOf (lnth xs k) xs + 1) = k + 1) (eqb_of_ne hne).symm
+      (congrArg Nat.succ (idxOf_lnth xs hL.2 k h))
+
+/-- supports: hybrid_sound. A walk that visits `N` positions, each `< N`, and every position
+`< N` at least once (`count_grids`' contract: every position but the query's is pinned or on an
+axis) is a permutation: `lnth L` has the inverse `idxOf · L` (no position is visited twice, by
+`nodup_of_cover`). -/
+theorem walk_perm (L : List Nat) (N : Nat) (hlen : llen L = N) (hin : ∀ x, Mem x L → OF.nlt x N)
+    (hcov : ∀ i, OF.nlt i N → Mem i L) :
+    (∀ k, OF.nlt k N → OF.nlt (lnth L k) N) ∧ (∀ i, OF.nlt i N → OF.nlt (idxOf i L) N) ∧
+    (∀ k, OF.nlt k N → idxOf (lnth L k) L = k) ∧ (∀ i, OF.nlt i N → lnth L (idxOf i L) = i) :=
+  have hk : ∀ k, OF.nlt k N → OF.nlt k (llen L) := fun k h => Eq.subst (motive := fun z => OF.nlt k z) hlen.symm h
+  have hnd : Nodup L := nodup_of_cover decNat L (rangeL N) (rangeL_nodup N)
+    (fun x hx => mem_rangeL_of N x (hin x hx)) (fun x hx => hcov x (nlt_of_mem_rangeL N x hx))
+    (Eq.subst (motive := fun z => nle (llen L) z) (hlen.trans (llen_rangeLC N).symm) (nle_refl (llen L)))
+  ⟨fun k h => hin _ (mem_lnth L k (hk k h)),
+   fun i h => Eq.subst (motive := fun z => OF.nlt (idxOf i L) z) hlen (idxOf_lt i L (hcov i h)),
+   fun k h => idxOf_lnth L hnd k (hk k h),
+   fun i h => lnth_idxOf i L (hcov i h)⟩
+
 end LC
 
 section
@@ -660,8 +710,9 @@ theorem hybrid_checked_sound (R : Rnd α) (exp : α → α) (exp_pos : ∀ a, 0 
 /-- sound: hybrid. The hybrid rule end to end, as `count_correct` runs it: the listed cases are
 cubic cases that `read_cases` accepts (`CaseValid`) and `check_cases` proves (`CaseChecked`),
 counted `covered = Σ C(n, c) |S|^c` (`kernelCount`); the remainder is enumerated in shards over
-the `(q, m)` pairs (`Tiles`, `Counts` with each box's walk order `ord l`, a permutation;
-`Enumerates`); the kernel checks `covered + enumerated == V ** n_ctx` (`hcount`). With every input
+the `(q, m)` pairs (`Tiles`, `Counts` with each box's walk `walk l`, the list of positions
+`count_grids` adds in turn, of length `K`, visiting every position: a permutation by
+`walk_perm`; `Enumerates`); the kernel checks `covered + enumerated == V ** n_ctx` (`hcount`). With every input
 in a case or in the remainder (`hcover`, the existence half of `hybrid_partition`) and the
 remainder's entries inputs (`hRsub`), the returned `covered + certified` is at most the number
 of correct inputs of the model. The cases' correctness is `cubic_sound`, the remainder's
@@ -682,13 +733,12 @@ theorem hybrid_kernel_sound (R : Rnd α) (exp : α → α) (exp_pos : ∀ a, 0 <
     (hvalid : ∀ cs, LC.Mem cs cases → CaseValid n V cs.q cs.m cs.c cs.S cs.mu)
     (hpass : ∀ cs, LC.Mem cs cases → OF.CaseChecked R Ti top tauOf n V Vo cs.q cs.m cs.c cs.S cs.mu)
     (inp : Nat → List (List Nat)) (ss : List LC.Shard)
-    (ord ordInv : List Nat → Nat → Nat)
-    (hord : ∀ l, LC.Mem l (LC.unitsFrom inp 0 (LC.lenSum ss)) → ∀ k, OF.nlt k (n+1) → OF.nlt (ord l k) (n+1))
-    (hordi : ∀ l, LC.Mem l (LC.unitsFrom inp 0 (LC.lenSum ss)) → ∀ i, OF.nlt i (n+1) → OF.nlt (ordInv l i) (n+1))
-    (hordl : ∀ l, LC.Mem l (LC.unitsFrom inp 0 (LC.lenSum ss)) → ∀ k, OF.nlt k (n+1) → ordInv l (ord l k) = k)
-    (hordr : ∀ l, LC.Mem l (LC.unitsFrom inp 0 (LC.lenSum ss)) → ∀ i, OF.nlt i (n+1) → ord l (ordInv l i) = i)
+    (walk : List Nat → List Nat)
+    (hwlen : ∀ l, LC.Mem l (LC.unitsFrom inp 0 (LC.lenSum ss)) → LC.llen (walk l) = n+1)
+    (hwin : ∀ l, LC.Mem l (LC.unitsFrom inp 0 (LC.lenSum ss)) → ∀ i, LC.Mem i (walk l) → OF.nlt i (n+1))
+    (hwcov : ∀ l, LC.Mem l (LC.unitsFrom inp 0 (LC.lenSum ss)) → ∀ i, OF.nlt i (n+1) → LC.Mem i (walk l))
     (ht : LC.Tiles 0 ss)
-    (hc : LC.Counts (fun l => OF.bfPassO fladd flsub R Ti Vo bot gamma twice (ord l) n l) inp ss)
+    (hc : LC.Counts (fun l => OF.bfPassO fladd flsub R Ti Vo bot gamma twice (LC.lnth (walk l)) n l) inp ss)
     (hen : LC.Enumerates inp ss)
     (hRsub : ∀ x, LC.Mem x (LC.unitsFrom inp 0 (LC.lenSum ss)) → LC.Mem x (LC.words (LC.rangeL V) (n+1)))
     (hcover : ∀ x, LC.Mem x (LC.words (LC.rangeL V) (n+1)) →
@@ -700,8 +750,13 @@ theorem hybrid_kernel_sound (R : Rnd α) (exp : α → α) (exp_pos : ∀ a, 0 <
       (LC.countP (OF.inputCorrect exp isq T n Vo) (LC.words (LC.rangeL V) (n+1))))
     (OF.sizes_caseInputs n V cases)
     (hybrid_checked_sound R exp exp_pos exp_add isq T a b Ti hE fladd flsub u hu0 hu1 hadd hsub n V Vo hVo
-      gamma twice bot Mbig hg htw hbot hK hM hguard (LC.lmap (OF.caseInputs n V) cases) inp ss ord ordInv
-      hord hordi hordl hordr ht hc hen
+      gamma twice bot Mbig hg htw hbot hK hM hguard (LC.lmap (OF.caseInputs n V) cases) inp ss
+      (fun l => LC.lnth (walk l)) (fun l i => LC.idxOf i (walk l))
+      (fun l hl => (LC.walk_perm (walk l) (n+1) (hwlen l hl) (hwin l hl) (hwcov l hl)).1)
+      (fun l hl => (LC.walk_perm (walk l) (n+1) (hwlen l hl) (hwin l hl) (hwcov l hl)).2.1)
+      (fun l hl => (LC.walk_perm (walk l) (n+1) (hwlen l hl) (hwin l hl) (hwcov l hl)).2.2.1)
+      (fun l hl => (LC.walk_perm (walk l) (n+1) (hwlen l hl) (hwin l hl) (hwcov l hl)).2.2.2)
+      ht hc hen
       (fun c hc => match (LC.mem_lmap (OF.caseInputs n V) c cases).mp hc with
         | ⟨cs, hcs, e⟩ => fun l hl => OF.caseInputs_words n V cs (hvalid cs hcs) l
             (Eq.subst (motive := fun z => LC.Mem l z) e hl))
