@@ -16,10 +16,10 @@ verify time.
   compact-proofs report --csv out/results.csv --json out/results.json --html out/report
   compact-proofs report --sweep audit/sweeps/k4.json        # the table of a sweep's results
 
---sweep reads a sweep's results (``compact-proofs sweep``) instead of certificates: the rows the
-sweep's own kernel run verified, each model's best per group (the highest bound; on a tie, the
-fewer counted operations), matched to the cards by digest. --keep-best FILE writes those rows as
-a sweep results file (what the repository keeps of a sweep: its certificates are not kept).
+--sweep reads sweeps' results files (``compact-proofs sweep``) instead of certificates: the rows
+the sweeps' own kernel runs verified, each model's best per group (the highest bound; on a tie,
+the fewer counted operations), matched to the cards by digest. --keep-best FILE writes those rows
+as a sweep results file (what the repository keeps of a sweep: its certificates are not kept).
 
 --readme replaces the table between the markers in that file; --chart draws the chart of one K
 (--chart-k, default 4; PNG or SVG by the suffix); --html DIR writes a page that opens from disk
@@ -141,10 +141,8 @@ def best_rows(rows: list[dict], where: str) -> list[dict]:
     return sorted(kept, key=lambda r: (int(r["k"]), str(r.get("model")), group_order(row_group(r))))
 
 
-def sweep_points(results: Path, models: Path, keep_best: Path | None) -> list[Point]:
-    """The points of a sweep's results file: each model's best verified row per group, matched to
-    its card by digest (``Unusable`` for a row whose digest has no card); the reduced rows are
-    written to ``keep_best`` if given."""
+def read_sweep(results: Path) -> dict:
+    """A sweep's results document (a dict with ``rows``), or ``Unusable`` naming the file."""
     try:
         doc = json.loads(results.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -153,16 +151,29 @@ def sweep_points(results: Path, models: Path, keep_best: Path | None) -> list[Po
         raise Unusable(f"{results}: not JSON ({str(exc).splitlines()[0]})") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("rows"), list):
         raise Unusable(f"{results}: not a sweep's results (a document with rows; compact-proofs sweep)")
-    rows = best_rows([r for r in doc["rows"] if isinstance(r, dict)], str(results))
+    doc["rows"] = [r for r in doc["rows"] if isinstance(r, dict)]
+    best_rows(doc["rows"], str(results))  # every verified row usable, or Unusable naming it
+    return doc
+
+
+def sweep_points(results: list[Path], models: Path, keep_best: Path | None) -> list[Point]:
+    """The points of one or more sweeps' results files: each model's best verified row per group
+    over all of them, matched to its card by digest (``Unusable`` for a row whose digest has no
+    card). The reduced rows are written to ``keep_best`` if given, with each source's run (its
+    results document without its rows)."""
+    docs = [read_sweep(path) for path in results]
+    where = ", ".join(map(str, results))
+    rows = best_rows([row for doc in docs for row in doc["rows"]], where)
     if not rows:
-        raise Unusable(f"{results}: no verified row (a sweep whose every pair failed, or no rows)")
+        raise Unusable(f"{where}: no verified row (a sweep whose every pair failed, or no rows)")
     if keep_best:
         keep_best.parent.mkdir(parents=True, exist_ok=True)
+        runs = [{k: v for k, v in doc.items() if k != "rows"} for doc in docs]
         reduced = "each model's best verified row per strategy group (compact-proofs report --keep-best)"
-        head = json.dumps({**{k: v for k, v in doc.items() if k != "rows"}, "reduced": reduced, "rows": []}, indent=1)
+        head = json.dumps({"runs": runs, "reduced": reduced, "rows": []}, indent=1)
         lines = ",\n".join("  " + json.dumps(row) for row in rows)  # a row per line
         keep_best.write_text(head.removesuffix("[]\n}") + f"[\n{lines}\n ]\n}}\n")
-    points, dropped = from_sweep(rows, str(results), models)
+    points, dropped = from_sweep(rows, where, models)
     points, missing = with_cards(points, Cards(models))
     if dropped or missing:
         raise Unusable((dropped + missing)[0])
@@ -279,9 +290,10 @@ def main(argv: list[str] | None = None, prog: str = "compact-proofs report") -> 
     parser.add_argument("--html", type=Path, metavar="DIR",
                         help="write a self-contained page (DIR/index.html) with the verify reports beside it")
     parser.add_argument("--jobs", type=int, default=2, metavar="N", help="brute-force workers (default 2)")
-    parser.add_argument("--sweep", type=Path, metavar="RESULTS",
-                        help="the table of a sweep's results file instead of the certificates (each model's "
-                             "best verified row per group); --readme then fills the sweep-table markers")
+    parser.add_argument("--sweep", type=Path, nargs="+", metavar="RESULTS",
+                        help="the table of sweeps' results files instead of the certificates (each model's "
+                             "best verified row per group over them all); --readme then fills the "
+                             "sweep-table markers")
     parser.add_argument("--keep-best", type=Path, metavar="FILE",
                         help="with --sweep: write those best rows as a sweep results file")
 
@@ -298,7 +310,7 @@ def main(argv: list[str] | None = None, prog: str = "compact-proofs report") -> 
         if args.sweep:
             points, checked = sweep_points(args.sweep, args.models, args.keep_best), []
             if args.chart and not any(point.k == args.chart_k for point in points):
-                raise Unusable(f"--chart: no proof of K={args.chart_k} in {args.sweep} (see --chart-k)")
+                raise Unusable(f"--chart: no proof of K={args.chart_k} in the sweep (see --chart-k)")
         else:
             found = find(args.models, args.certificates)
             if args.chart and not any(point.k == args.chart_k for _, _, point in found):

@@ -181,6 +181,10 @@ def test_report_of_a_sweep_keeps_each_model_s_best_per_group(swept):
     assert (tmp / "README.md").read_text().startswith("<!-- sweep-table:start -->\n| K | proof |")
     again = run("compact-proofs", "report", "--sweep", "kept.json", cwd=tmp)  # the kept rows, their certificates gone
     assert again.returncode == 0 and again.stdout == done.stdout
+    both = run("compact-proofs", "report", "--sweep", "out/sweep/results.json", "kept.json", "--keep-best", "two.json",
+               cwd=tmp)  # the best over both files: the same rows, and each file's run recorded
+    assert both.returncode == 0 and both.stdout == done.stdout
+    assert len(json.loads((tmp / "two.json").read_text())["runs"]) == 2
 
 
 def test_a_sweep_row_without_a_card_and_misused_options_exit_2(swept):
