@@ -14,7 +14,7 @@ verify time.
   compact-proofs report                                     # print the Markdown table
   compact-proofs report --readme README.md --chart audit/figures/k4.png
   compact-proofs report --csv out/results.csv --json out/results.json --html out/report
-  compact-proofs report --sweep audit/sweeps/k4.json        # the table of a sweep's results
+  compact-proofs report --sweep audit/sweeps/zoo.json       # the table of sweeps' results
 
 --sweep reads sweeps' results files (``compact-proofs sweep``) instead of certificates: the rows
 the sweeps' own kernel runs verified, each model's best per group (the highest bound; on a tie,
@@ -50,11 +50,6 @@ START, END = "<!-- results-table:start -->", "<!-- results-table:end -->"
 SWEEP_MARKERS = ("<!-- sweep-table:start -->", "<!-- sweep-table:end -->")  # --readme with --sweep
 _NAME = re.compile(r"k(\d+)-seed(\d+)")
 RESULTS_FORMAT, RESULTS_VERSION = "compact-proofs-results", "1.0"
-
-
-def mean_std(values: list[float], places: int = 4) -> str:
-    spread = statistics.stdev(values) if len(values) > 1 else 0.0
-    return f"{statistics.mean(values):.{places}f} ± {spread:.{places}f}"
 
 
 def find(models: Path, certificates: Path) -> list[tuple[Path, dict, Point]]:
@@ -112,22 +107,28 @@ def verify_all(found: list[tuple[Path, dict, Point]], jobs: int) -> list[tuple[P
     return checked
 
 
+def ranked(row: dict, where: str, i: int) -> tuple[tuple[str, str], tuple[Fraction, int]]:
+    """A verified sweep row's (model digest, group) and its rank (bound, fewer operations first);
+    ``Unusable`` names row ``i`` of ``where`` if it has no digest, K, bound 'N/D' or count of
+    operations."""
+    try:
+        int(row["k"])
+        return (str(row["digest"]), row_group(row)), (Fraction(str(row["bound"])), -int(row["operations"]))
+    except (KeyError, TypeError, ValueError, ZeroDivisionError) as exc:
+        raise Unusable(f"{where}: row {i} ({row.get('configuration')}): unusable "
+                       f"({type(exc).__name__}: {exc})") from None
+
+
 def best_rows(rows: list[dict], where: str) -> list[dict]:
     """A sweep's verified rows reduced to each model's best per strategy group (the highest bound;
     on a tie, the fewer counted operations), K, model and group ascending. A kept row gets the
     paper's measures (``MEASURES``) of its certificate where that file exists, and loses the
-    certificate's path. ``Unusable`` names the first verified row without a digest, a K, a bound
-    'N/D' or a count of operations."""
+    certificate's path. ``Unusable`` as ``ranked``."""
     best: dict[tuple[str, str], tuple[tuple[Fraction, int], dict]] = {}
     for i, row in enumerate(rows):
         if row.get("verdict") != "verified":
             continue
-        try:
-            key, rank = (str(row["digest"]), row_group(row)), (Fraction(str(row["bound"])), -int(row["operations"]))
-            int(row["k"])
-        except (KeyError, TypeError, ValueError, ZeroDivisionError) as exc:
-            raise Unusable(f"{where}: row {i} ({row.get('configuration')}): unusable "
-                           f"({type(exc).__name__}: {exc})") from None
+        key, rank = ranked(row, where, i)
         if key not in best or rank > best[key][0]:
             best[key] = (rank, row)
     kept = []
@@ -152,7 +153,9 @@ def read_sweep(results: Path) -> dict:
     if not isinstance(doc, dict) or not isinstance(doc.get("rows"), list):
         raise Unusable(f"{results}: not a sweep's results (a document with rows; compact-proofs sweep)")
     doc["rows"] = [r for r in doc["rows"] if isinstance(r, dict)]
-    best_rows(doc["rows"], str(results))  # every verified row usable, or Unusable naming it
+    for i, row in enumerate(doc["rows"]):
+        if row.get("verdict") == "verified":
+            ranked(row, str(results), i)  # usable, or Unusable naming the row in this file
     return doc
 
 
