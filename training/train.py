@@ -170,10 +170,11 @@ def run(jobs: list[tuple[int, int]], out: Path, n_workers: int, hp: TrainConfig 
 
 def main(argv: list[str] | None = None, prog: str = "compact-proofs train") -> int:
     from compact_proofs.cli import run_command
-    from compact_proofs.verify.cli import positive
+    from compact_proofs.verify.cli import integer_at_least, positive
 
     parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
-    parser.add_argument("--k", type=sequence_length, required=True, help="sequence length K (at least 2)")
+    parser.add_argument("--k", type=integer_at_least(2, "K"), required=True,  # Max-of-1 has nothing to learn
+                        help="sequence length K (at least 2)")
     parser.add_argument("--seeds", nargs="+", default=["first:10"],
                         help="seeds: integers, first:N (paper seeds) or all (default first:10)")
     parser.add_argument("--jobs", type=positive, default=1, help="worker processes (default 1)")
@@ -194,17 +195,6 @@ def main(argv: list[str] | None = None, prog: str = "compact-proofs train") -> i
         run([(args.k, seed) for seed in seeds], args.out, args.jobs, TrainConfig(steps=args.steps))
         return 0
     return run_command(prog, body)
-
-
-def sequence_length(text: str) -> int:
-    """--k: an integer K >= 2 (Max-of-1 has nothing to learn)."""
-    try:
-        k = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if k < 2:
-        raise argparse.ArgumentTypeError(f"K must be at least 2, got {k}")
-    return k
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ import re
 import sys
 from fractions import Fraction
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import IO, Any, Callable, Iterator
 
 from compact_proofs.checker import __version__
 from compact_proofs.checker.errors import CheckError
@@ -108,15 +108,20 @@ def parse_size(text: str) -> int:
     return int(value)
 
 
-def positive(text: str) -> int:
-    """A positive integer (--jobs)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+def integer_at_least(minimum: int, what: str = "") -> Callable[[str], int]:
+    """An argparse type: an integer >= ``minimum``; ``what`` names it in the error."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{what + ' ' if what else ''}must be at least {minimum}, got {value}")
+        return value
+    return parse
+
+
+positive = integer_at_least(1)  # --jobs, --steps
 
 
 def build_parser(prog: str = "verify") -> argparse.ArgumentParser:
