@@ -32,6 +32,11 @@ def write_doc(path: Path, doc: dict) -> Path:
     return path
 
 
+def copy_doc(doc: dict) -> dict:
+    """A deep copy of a certificate document, to tamper with."""
+    return json.loads(json.dumps(doc))
+
+
 def max_model(V: int = 8, K: int = 4, lam: float = 2.0, noise: float = 0.02, seed: int = 0, d: int = 4,
               direct: bool = True):
     """(config, tensors) of a hand-built Max-of-K model: token t embeds a feature t/V and a constant 1;

@@ -6,7 +6,6 @@ the certificate or the enumeration is refused."""
 from __future__ import annotations
 
 import itertools
-import json
 from collections import Counter
 
 import numpy as np
@@ -21,7 +20,7 @@ from compact_proofs.checker.proofs import brute_force, cubic, hybrid
 from compact_proofs.checker.tables import Tables
 from compact_proofs.strategies import cubic as cubic_strategy
 from compact_proofs.verify.cli import main
-from tests.checker.certs import certificate_doc, write_doc
+from tests.checker.certs import certificate_doc, copy_doc, write_doc
 from tests.reference import correct_count, small_model
 
 SLOW = settings(max_examples=8, deadline=None)
@@ -124,9 +123,6 @@ def hybrid_doc(folder):
     return certificate_doc(folder, "hybrid", seed=4, d_vocab=7, n_ctx=4)
 
 
-def copy(doc):
-    return json.loads(json.dumps(doc))
-
 
 def test_hybrid_certificate_verifies_its_exact_count(folder, hybrid_doc):
     result = check(write_doc(folder / "h.json", hybrid_doc))
@@ -136,7 +132,7 @@ def test_hybrid_certificate_verifies_its_exact_count(folder, hybrid_doc):
 
 
 def test_hybrid_certificate_with_an_overlapping_case_is_rejected(folder, hybrid_doc):
-    doc = copy(hybrid_doc)
+    doc = copy_doc(hybrid_doc)
     cases = doc["proof"]["cases"]
     for name in cases:
         cases[name].append(cases[name][0])  # the same (q, m, c) twice: it would be counted twice
@@ -144,7 +140,7 @@ def test_hybrid_certificate_with_an_overlapping_case_is_rejected(folder, hybrid_
 
 
 def test_hybrid_certificate_with_a_false_case_is_rejected(folder, hybrid_doc):
-    doc = copy(hybrid_doc)
+    doc = copy_doc(hybrid_doc)
     cases = doc["proof"]["cases"]
     r = max((i for i, c in enumerate(cases["c"]) if c > 0), key=lambda i: cases["m"][i])
     cases["keys"][r] = format((1 << cases["m"][r]) - 1, "x")  # every token below m: not all of them hold
@@ -156,7 +152,7 @@ def test_hybrid_certificate_with_a_false_case_is_rejected(folder, hybrid_doc):
 def test_hybrid_certificate_with_a_missing_case_proves_the_same_count(folder, hybrid_doc):
     """A dropped case is enumerated instead: the bound does not move, so no claim is lost or won."""
     full = check(write_doc(folder / "full.json", hybrid_doc))
-    doc = copy(hybrid_doc)
+    doc = copy_doc(hybrid_doc)
     for name in doc["proof"]["cases"]:
         del doc["proof"]["cases"][name][0]
     dropped = check(write_doc(folder / "dropped.json", doc))
@@ -164,7 +160,7 @@ def test_hybrid_certificate_with_a_missing_case_proves_the_same_count(folder, hy
 
 
 def test_hybrid_claim_raised_by_one_is_rejected(folder, hybrid_doc):
-    doc = copy(hybrid_doc)
+    doc = copy_doc(hybrid_doc)
     n, d = (int(x) for x in doc["claim"]["accuracy_at_least"].split("/"))
     doc["claim"]["accuracy_at_least"] = f"{n + 1}/{d}"
     assert main([str(write_doc(folder / "raised.json", doc))]) == 1
